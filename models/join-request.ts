@@ -1,0 +1,29 @@
+import { InferSchemaType, Schema, model, Types } from 'mongoose';
+
+/** A visitor's request, from a group's public page, to be invited. Decided by an advocate. */
+const joinRequestSchema = new Schema(
+  {
+    group: { type: Schema.Types.ObjectId, ref: 'Group', required: true },
+    email: { type: String, required: true, lowercase: true, trim: true },
+    answers: {
+      type: [{ _id: false, questionId: String, answer: { type: String, maxlength: 2000 } }],
+      default: [],
+    },
+    status: {
+      type: String,
+      enum: ['pending', 'approved', 'declined'],
+      default: 'pending',
+      required: true,
+    },
+    decidedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    decidedAt: { type: Date },
+    message: { type: String, maxlength: 2000 },
+    invitation: { type: Schema.Types.ObjectId, ref: 'Invitation' },
+  },
+  { timestamps: true },
+);
+joinRequestSchema.index({ group: 1, status: 1, createdAt: 1 });
+
+export type JoinRequestFields = InferSchemaType<typeof joinRequestSchema>;
+export type JoinRequestDoc = JoinRequestFields & { _id: Types.ObjectId };
+export const JoinRequest = model('JoinRequest', joinRequestSchema);

@@ -1,0 +1,55 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Domain events, emitted by services AFTER the write is stored. The socket broadcaster (and
+ * notifications) subscribe; services never talk to sockets directly. Payloads carry ids and the
+ * already-presented data each audience may see, never more.
+ */
+export interface DomainEventMap {
+  /** A post or reply became visible to the whole group (approval, restore). */
+  'post.published': { groupId: string; postId: string; seq: number };
+  /** Something about a post changed that only its author and the group's moderators may see. */
+  'post.pending_changed': { groupId: string; postId: string; authorId: string };
+  /** A published post was hidden (moderation) or edited. */
+  'post.hidden': { groupId: string; postId: string };
+  'post.reactions_changed': { groupId: string; postId: string };
+  /** A decision on a pending post (approve/reject/undo) for the author and moderators. */
+  'review.decided': {
+    groupId: string;
+    postId: string;
+    authorId: string;
+    action: 'approved' | 'rejected' | 'undone' | 'withdrawn';
+  };
+  'queue.changed': { groupId: string; postId?: string };
+  /** Membership lost or restricted: sockets must leave rooms / be told at once. */
+  'membership.changed': {
+    groupId: string;
+    userId: string;
+    status: 'active' | 'removed' | 'left' | 'suspended' | 'muted';
+  };
+  'notification.created': { userId: string; notificationId: string };
+  /** All of a user's live connections must end (logout everywhere, password change, erasure). */
+  'user.sessions_revoked': { userId: string };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+
+export class DomainEvents {
+  private readonly emitter = new EventEmitter({ captureRejections: true });
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  on<K extends DomainEventName>(
+    name: K,
+    listener: (payload: DomainEventMap[K]) => void,
+  ): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}
