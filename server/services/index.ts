@@ -1,4 +1,7 @@
 import type { Deps } from '../deps';
+import { createNotificationService } from './notifications';
+import { createPostService } from './posts';
+import { createReviewService } from './reviews';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -8,6 +11,9 @@ import type { Deps } from '../deps';
 export function createServices(deps: Deps) {
   return {
     deps,
+    posts: createPostService(deps),
+    reviews: createReviewService(deps),
+    notifications: createNotificationService(deps),
   };
 }
 

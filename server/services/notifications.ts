@@ -1,0 +1,185 @@
+import { Types } from 'mongoose';
+import { Notification, type NotificationDoc, type NotificationKind } from '../../models';
+import type { Actor } from '../context';
+import type { Deps } from '../deps';
+import { en } from '../i18n/en';
+
+/**
+ * In-app notifications. Created by the services that cause them (after their write), pushed live
+ * through the `notification.created` domain event (the broadcaster emits to `user:<id>`).
+ * `data` holds ids, codes, the group's name and slug, counts and a moderator's note to the author:
+ * never the text of anyone else's post.
+ */
+export interface NotificationData {
+  groupSlug?: string;
+  groupName?: string;
+  ruleId?: string;
+  ruleTitle?: string;
+  note?: string;
+  count?: number;
+  priority?: boolean;
+  guidance?: string;
+}
+
+export interface NewNotification {
+  userId: Types.ObjectId | string;
+  kind: NotificationKind;
+  groupId?: Types.ObjectId | string | null;
+  postId?: Types.ObjectId | string | null;
+  data?: NotificationData;
+}
+
+const oid = (v: Types.ObjectId | string) => new Types.ObjectId(String(v));
+
+export async function createNotifications(deps: Deps, items: NewNotification[]): Promise<void> {
+  if (items.length === 0) return;
+  const now = deps.clock.now();
+  const docs = await Notification.insertMany(
+    items.map((n) => ({
+      user: oid(n.userId),
+      kind: n.kind,
+      group: n.groupId ? oid(n.groupId) : null,
+      post: n.postId ? oid(n.postId) : null,
+      data: n.data ?? {},
+      createdAt: now,
+    })),
+  );
+  for (const doc of docs) {
+    deps.events.emit('notification.created', {
+      userId: String(doc.user),
+      notificationId: String(doc._id),
+    });
+  }
+}
+
+/**
+ * Reactions are grouped: one unread notification per post collects the count, so a popular post
+ * makes one line, not fifty. A new one starts once the author has read the last.
+ */
+export async function notifyReaction(
+  deps: Deps,
+  input: {
+    authorId: string;
+    postId: string;
+    groupId: string;
+    groupSlug: string;
+    groupName: string;
+  },
+): Promise<void> {
+  const filter = {
+    user: oid(input.authorId),
+    kind: 'reactions' as const,
+    post: oid(input.postId),
+    readAt: null,
+  };
+  const updated = await Notification.findOneAndUpdate(
+    filter,
+    { $inc: { 'data.count': 1 }, $set: { createdAt: deps.clock.now() } },
+    { new: true },
+  ).lean<NotificationDoc>();
+  if (updated) {
+    deps.events.emit('notification.created', {
+      userId: input.authorId,
+      notificationId: String(updated._id),
+    });
+    return;
+  }
+  await createNotifications(deps, [
+    {
+      userId: input.authorId,
+      kind: 'reactions',
+      groupId: input.groupId,
+      postId: input.postId,
+      data: { groupSlug: input.groupSlug, groupName: input.groupName, count: 1 },
+    },
+  ]);
+}
+
+export interface NotificationView {
+  id: string;
+  kind: NotificationKind;
+  text: string;
+  href: string | null;
+  createdAt: string;
+  read: boolean;
+  note: string | null;
+  guidance: string | null;
+}
+
+export function presentNotification(n: NotificationDoc): NotificationView {
+  const data = (n.data ?? {}) as NotificationData;
+  const group = data.groupName ?? '';
+  const t = en.notifications;
+  let text: string;
+  switch (n.kind) {
+    case 'post_approved':
+    case 'post_rejected':
+    case 'post_edited_by_moderator':
+    case 'reply':
+    case 'threat_alert':
+      text = t[n.kind](group);
+      break;
+    case 'reactions':
+      text = t.reactions(group, data.count ?? 1);
+      break;
+    case 'queue_item':
+      text = data.priority ? t.queue_priority(group) : t.queue_item(group);
+      break;
+    default:
+      text = t.other;
+  }
+  const slug = data.groupSlug;
+  let href: string | null = null;
+  if (slug) {
+    href =
+      n.kind === 'queue_item' || n.kind === 'threat_alert'
+        ? `/g/${slug}/queue`
+        : `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
+  }
+  return {
+    id: String(n._id),
+    kind: n.kind,
+    text,
+    href,
+    createdAt: n.createdAt.toISOString(),
+    read: !!n.readAt,
+    note: n.kind === 'post_rejected' ? (data.note ?? null) : null,
+    guidance: n.kind === 'threat_alert' ? (data.guidance ?? null) : null,
+  };
+}
+
+export function createNotificationService(deps: Deps) {
+  return {
+    async listNotifications(
+      actor: Actor,
+      input: { limit?: number } = {},
+    ): Promise<{ items: NotificationView[]; unread: number }> {
+      const [docs, unread] = await Promise.all([
+        Notification.find({ user: actor.userId })
+          .sort({ createdAt: -1 })
+          .limit(Math.min(input.limit ?? 50, 200))
+          .lean<NotificationDoc[]>(),
+        Notification.countDocuments({ user: actor.userId, readAt: null }),
+      ]);
+      return { items: docs.map(presentNotification), unread };
+    },
+
+    async getNotification(actor: Actor, notificationId: string): Promise<NotificationView | null> {
+      if (!Types.ObjectId.isValid(notificationId)) return null;
+      const doc = await Notification.findOne({
+        _id: oid(notificationId),
+        user: actor.userId,
+      }).lean<NotificationDoc>();
+      return doc ? presentNotification(doc) : null;
+    },
+
+    /** Marks the given notifications (or all) as read; only the actor's own. */
+    async markNotificationsRead(actor: Actor, input: { ids?: string[] } = {}): Promise<number> {
+      const filter: Record<string, unknown> = { user: actor.userId, readAt: null };
+      if (input.ids)
+        filter._id = { $in: input.ids.filter((i) => Types.ObjectId.isValid(i)).map(oid) };
+      const result = await Notification.updateMany(filter, { $set: { readAt: deps.clock.now() } });
+      return result.modifiedCount;
+    },
+  };
+}

@@ -1,0 +1,662 @@
+import { Types } from 'mongoose';
+import {
+  Group,
+  Membership,
+  Post,
+  Reaction,
+  User,
+  type GroupDoc,
+  type PostDoc,
+  type ReactionKind,
+} from '../../models';
+import type { Actor } from '../context';
+import type { Deps } from '../deps';
+import { ConflictError, NotFoundError } from '../errors';
+import { en } from '../i18n/en';
+import { canEditPost, canResubmitPost, canWithdrawPost, type ViewerFacts } from '../policies/post';
+import {
+  FORMER_MEMBER,
+  presentMemberPost,
+  presentOwnPost,
+  type FindingView,
+  type MemberPostView,
+  type OwnPostView,
+  type ReactionCounts,
+} from '../presenters/posts';
+import type {
+  CatchUpInput,
+  EditPostInput,
+  MarkReadInput,
+  PageInput,
+  PostRefInput,
+  ReactInput,
+  SubmitPostInput,
+} from '../schemas/posts';
+import { DEFAULT_HOURS, isOpen, nextOpening, reviewResumesSentence } from './business-hours';
+import { requireGroupAccess, type GroupAccess } from './group-access';
+import { createNotifications, notifyReaction, type NewNotification } from './notifications';
+import { isCrisis, isThreat, needsConfirmation, screen, type Finding } from './screening';
+
+/**
+ * THE filter for every member-facing read of posts: approved posts of one group. Extra conditions
+ * come first so nothing a caller passes can widen `group` or `status`.
+ * tests/unit/visible-to-members.test.ts checks that every read of the posts collection in server/
+ * either goes through this helper or is marked as a privileged (author's own / moderator) read.
+ */
+export function visibleToMembers(groupId: Types.ObjectId, extra: Record<string, unknown> = {}) {
+  return { ...extra, group: groupId, status: 'approved' as const };
+}
+
+export interface SupportContact {
+  label: string;
+  detail: string;
+}
+
+export interface WaitView {
+  open: boolean;
+  text: string;
+  typicalMinutes: number | null;
+  resumesAt: string | null;
+}
+
+export type StoreResult =
+  | {
+      status: 'needs_confirmation';
+      findings: FindingView[];
+      nudges: string[];
+    }
+  | {
+      status: 'stored';
+      created: boolean;
+      post: OwnPostView;
+      wait: WaitView;
+      /** Support contacts, shown at once when the post used crisis language. */
+      support: SupportContact[] | null;
+    };
+
+export interface ThreadView {
+  post: MemberPostView;
+  replies: MemberPostView[];
+  /** The viewer's own replies to this thread that are waiting or were not published. */
+  ownReplies: OwnPostView[];
+}
+
+export interface ConversationPage {
+  group: {
+    id: string;
+    slug: string;
+    name: string;
+    rules: Array<{ ruleId: string; title: string }>;
+  };
+  threads: ThreadView[];
+  /** The viewer's own top-level posts that are waiting or were not published (first page only). */
+  ownPosts: OwnPostView[];
+  earlierCursor: string | null;
+  lastReadSeq: number;
+  lastSeq: number;
+  myReactions: Record<string, ReactionKind[]>;
+  canParticipate: boolean;
+  mutedUntil: string | null;
+  consentPending: string[];
+  isModerator: boolean;
+  wait: WaitView;
+  support: SupportContact[] | null;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const THREADS_PER_PAGE = 20;
+const REPLIES_PER_THREAD = 200;
+
+const oid = (v: string | Types.ObjectId) => new Types.ObjectId(String(v));
+
+/** Median of positive minute samples; null when there are none. */
+export function medianMinutes(samples: readonly number[]): number | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return Math.max(1, Math.round(value));
+}
+
+export function supportContactsFor(group: GroupDoc): SupportContact[] {
+  const own = (group.supportContacts ?? []).map((c) => ({ label: c.label, detail: c.detail }));
+  return own.length > 0 ? own : en.posts.defaultSupport.map((c) => ({ ...c }));
+}
+
+export function nudgesFor(findings: readonly Finding[]): string[] {
+  const kinds = [...new Set(findings.map((f) => f.kind))];
+  return kinds.map((k) => en.posts.nudges[k]);
+}
+
+/** Display names for ids; erased accounts read as "Former member". */
+export async function displayNames(ids: Iterable<string>): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  const users = unique.length
+    ? await User.find({ _id: { $in: unique.map(oid) } })
+        .select({ displayName: 1, status: 1 })
+        .lean()
+    : [];
+  return new Map(
+    users.map((u) => [String(u._id), u.status === 'erased' ? FORMER_MEMBER : u.displayName]),
+  );
+}
+
+function viewerFacts(actor: Actor, access: GroupAccess): ViewerFacts {
+  return { userId: String(actor.userId), isMember: true, isModerator: access.isModerator };
+}
+
+function rulesOf(group: GroupDoc) {
+  return (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
+}
+
+function toFindings(findings: readonly Finding[]) {
+  return findings.map((f) => ({ kind: f.kind, detail: f.code }));
+}
+
+export function createPostService(deps: Deps) {
+  const { clock } = deps;
+
+  async function expectedWait(group: GroupDoc): Promise<WaitView> {
+    const now = clock.now();
+    const hours = group.businessHours ?? DEFAULT_HOURS;
+    if (!isOpen(hours, now)) {
+      return {
+        open: false,
+        text: reviewResumesSentence(hours, now),
+        typicalMinutes: null,
+        resumesAt: nextOpening(hours, now)?.toISOString() ?? null,
+      };
+    }
+    // privileged read: decision timings only (no bodies leave this function)
+    const decided = await Post.find({
+      group: group._id,
+      'decision.at': { $gte: new Date(now.getTime() - 7 * DAY_MS) },
+      'decision.action': { $in: ['approved', 'rejected'] },
+    })
+      .select({ submittedAt: 1, decision: 1 })
+      .sort({ 'decision.at': -1 })
+      .limit(500)
+      .lean<PostDoc[]>();
+    const samples = decided
+      .filter((p) => p.decision?.at)
+      .map((p) => ((p.decision?.at as Date).getTime() - p.submittedAt.getTime()) / 60_000);
+    const typical = medianMinutes(samples) ?? group.settings?.responseTargetMinutes ?? 30;
+    return {
+      open: true,
+      text: en.posts.waitOpen(typical),
+      typicalMinutes: typical,
+      resumesAt: null,
+    };
+  }
+
+  async function moderatorIds(groupId: Types.ObjectId): Promise<string[]> {
+    const mods = await Membership.find({ group: groupId, status: 'active', roles: 'moderator' })
+      .select({ user: 1 })
+      .lean();
+    return mods.map((m) => String(m.user));
+  }
+
+  /** After a post enters (or re-enters) the queue: live updates, queue notices, threat alerts. */
+  async function afterQueued(
+    actor: Actor,
+    group: GroupDoc,
+    post: PostDoc,
+    findings: readonly Finding[],
+    notify: { queue: boolean; threat: boolean },
+  ): Promise<void> {
+    const groupId = String(group._id);
+    deps.events.emit('post.pending_changed', {
+      groupId,
+      postId: String(post._id),
+      authorId: String(actor.userId),
+    });
+    deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
+    const mods = (await moderatorIds(group._id)).filter((id) => id !== String(actor.userId));
+    const data = { groupSlug: group.slug, groupName: group.name };
+    const notes: NewNotification[] = notify.queue
+      ? mods.map((userId) => ({
+          userId,
+          kind: 'queue_item',
+          groupId,
+          postId: String(post._id),
+          data: { ...data, priority: post.lane === 'priority' },
+        }))
+      : [];
+    if (notify.threat && isThreat(findings)) {
+      const admins = await User.find({ siteRole: 'admin', status: 'active' })
+        .select({ _id: 1 })
+        .lean();
+      const staff = new Set([...mods, ...admins.map((a) => String(a._id))]);
+      staff.delete(String(actor.userId));
+      for (const userId of staff) {
+        notes.push({
+          userId,
+          kind: 'threat_alert',
+          groupId,
+          postId: String(post._id),
+          data: { ...data, priority: true, guidance: en.posts.threatGuidance },
+        });
+      }
+      deps.log.warn(
+        { event: 'post.threat_alert', postId: String(post._id), groupId },
+        'threat alert',
+      );
+    }
+    await createNotifications(deps, notes);
+  }
+
+  async function storedResult(
+    group: GroupDoc,
+    post: PostDoc,
+    created: boolean,
+  ): Promise<Extract<StoreResult, { status: 'stored' }>> {
+    const view = presentOwnPost(post, rulesOf(group));
+    return {
+      status: 'stored',
+      created,
+      post: view,
+      wait: await expectedWait(group),
+      support: view.crisis ? supportContactsFor(group) : null,
+    };
+  }
+
+  /** The author's own post (any status); 404 for anyone else and outside groups they may enter. */
+  async function ownPost(actor: Actor, postId: string, need: 'enter' | 'participate') {
+    // privileged read: the author's own post
+    const post = await Post.findOne({ _id: oid(postId), author: actor.userId }).lean<PostDoc>();
+    if (!post) throw new NotFoundError(en.posts.errors.notFound);
+    const access = await requireGroupAccess(clock, actor, String(post.group), need);
+    return { post, access };
+  }
+
+  async function membersView(posts: PostDoc[], actor: Actor): Promise<MemberPostView[]> {
+    const names = await displayNames(posts.map((p) => String(p.author)));
+    return posts.map((p) => presentMemberPost(p, names, String(actor.userId)));
+  }
+
+  return {
+    visibleToMembers,
+    expectedWait,
+
+    /**
+     * Stores a post or reply as pending (after screening), then acknowledges. A retried submit
+     * with the same idempotency key returns the stored post, never a second one.
+     */
+    async submitPost(actor: Actor, input: SubmitPostInput): Promise<StoreResult> {
+      const access = await requireGroupAccess(clock, actor, input.group, 'participate');
+      const { group } = access;
+      // privileged read: the author's own earlier submission with this key
+      const existing = await Post.findOne({
+        author: actor.userId,
+        idempotencyKey: input.idempotencyKey,
+      }).lean<PostDoc>();
+      if (existing) {
+        if (String(existing.group) !== String(group._id)) {
+          throw new ConflictError(en.posts.errors.changed);
+        }
+        return storedResult(group, existing, false);
+      }
+
+      let parent: Types.ObjectId | null = null;
+      if (input.parentId) {
+        const p = await Post.findOne(
+          visibleToMembers(group._id, { _id: oid(input.parentId), parent: null }),
+        )
+          .select({ _id: 1 })
+          .lean();
+        if (!p) throw new NotFoundError(en.posts.errors.parentNotFound);
+        parent = p._id;
+      }
+
+      const findings = screen(input.body);
+      if (needsConfirmation(findings) && !input.acknowledgedFindings) {
+        return {
+          status: 'needs_confirmation',
+          findings: findings.map((f) => ({ kind: f.kind, code: f.code })),
+          nudges: nudgesFor(findings),
+        };
+      }
+      const now = clock.now();
+      let post: PostDoc;
+      try {
+        const created = await Post.create({
+          group: group._id,
+          author: actor.userId,
+          parent,
+          body: input.body,
+          status: 'pending',
+          version: 1,
+          idempotencyKey: input.idempotencyKey,
+          submittedAt: now,
+          lane: isCrisis(findings) ? 'priority' : 'normal',
+          findings: toFindings(findings),
+          history: [{ action: 'submitted', by: actor.userId, at: now, toStatus: 'pending' }],
+        });
+        post = created.toObject() as PostDoc;
+      } catch (error) {
+        // A retry racing the first attempt: the unique (author, key) index kept one.
+        if ((error as { code?: number }).code === 11000) {
+          // privileged read: the author's own submission
+          const again = await Post.findOne({
+            author: actor.userId,
+            idempotencyKey: input.idempotencyKey,
+          }).lean<PostDoc>();
+          if (again) return storedResult(group, again, false);
+        }
+        throw error;
+      }
+      deps.log.info(
+        {
+          event: 'post.submitted',
+          postId: String(post._id),
+          groupId: String(group._id),
+          lane: post.lane,
+        },
+        'post submitted',
+      );
+      await afterQueued(actor, group, post, findings, { queue: true, threat: true });
+      return storedResult(group, post, true);
+    },
+
+    /** The author changes a post that is still waiting. */
+    async editPost(actor: Actor, input: EditPostInput): Promise<StoreResult> {
+      const { post, access } = await ownPost(actor, input.postId, 'participate');
+      return revise(actor, access, post, input, 'author_edit');
+    },
+
+    /** The author revises a post that was not published and sends it back to the queue. */
+    async resubmitPost(actor: Actor, input: EditPostInput): Promise<StoreResult> {
+      const { post, access } = await ownPost(actor, input.postId, 'participate');
+      return revise(actor, access, post, input, 'resubmitted');
+    },
+
+    /** The author takes back a waiting or rejected post. */
+    async withdrawPost(actor: Actor, input: PostRefInput): Promise<OwnPostView> {
+      const { post, access } = await ownPost(actor, input.postId, 'enter');
+      if (
+        !canWithdrawPost(viewerFacts(actor, access), {
+          authorId: String(post.author),
+          status: post.status,
+        })
+      ) {
+        throw new ConflictError(en.posts.errors.notEditable);
+      }
+      const now = clock.now();
+      const updated = await Post.findOneAndUpdate(
+        { _id: post._id, author: actor.userId, status: { $in: ['pending', 'rejected'] } },
+        {
+          $set: { status: 'withdrawn', 'claim.by': null, 'claim.until': null },
+          $inc: { version: 1 },
+          $push: {
+            history: {
+              action: 'withdrawn',
+              by: actor.userId,
+              at: now,
+              fromStatus: post.status,
+              toStatus: 'withdrawn',
+            },
+          },
+        },
+        { new: true },
+      ).lean<PostDoc>();
+      if (!updated) throw new ConflictError(en.posts.errors.notEditable);
+      const groupId = String(access.group._id);
+      deps.events.emit('post.pending_changed', {
+        groupId,
+        postId: String(post._id),
+        authorId: String(actor.userId),
+      });
+      deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
+      return presentOwnPost(updated, rulesOf(access.group));
+    },
+
+    /** A page of threads (newest activity last), with the viewer's own waiting posts in place. */
+    async listConversation(actor: Actor, input: PageInput): Promise<ConversationPage> {
+      const access = await requireGroupAccess(clock, actor, input.group, 'enter');
+      const { group, membership } = access;
+      const limit = input.limit ?? THREADS_PER_PAGE;
+      const extra: Record<string, unknown> = { parent: null };
+      if (input.before) {
+        const [ms, id] = input.before.split('_');
+        const at = new Date(Number(ms));
+        extra.$or = [
+          { lastActivityAt: { $lt: at } },
+          { lastActivityAt: at, _id: { $lt: oid(id as string) } },
+        ];
+      }
+      const tops = await Post.find(visibleToMembers(group._id, extra))
+        .sort({ lastActivityAt: -1, _id: -1 })
+        .limit(limit + 1)
+        .lean<PostDoc[]>();
+      const more = tops.length > limit;
+      const page = tops.slice(0, limit).reverse();
+      const ids = page.map((p) => p._id);
+      const replies = ids.length
+        ? await Post.find(visibleToMembers(group._id, { parent: { $in: ids } }))
+            .sort({ seq: 1 })
+            .limit(REPLIES_PER_THREAD * ids.length)
+            .lean<PostDoc[]>()
+        : [];
+      // privileged read: the viewer's own waiting / not-published posts
+      const own = input.before
+        ? []
+        : await Post.find({
+            group: group._id,
+            author: actor.userId,
+            status: { $in: ['pending', 'rejected'] },
+          })
+            .sort({ submittedAt: 1 })
+            .lean<PostDoc[]>();
+      const names = await displayNames([...page, ...replies].map((p) => String(p.author)));
+      const viewerId = String(actor.userId);
+      const rules = rulesOf(group);
+      const ownViews = own.map((p) => presentOwnPost(p, rules));
+      const threads: ThreadView[] = page.map((p) => ({
+        post: presentMemberPost(p, names, viewerId),
+        replies: replies
+          .filter((r) => String(r.parent) === String(p._id))
+          .map((r) => presentMemberPost(r, names, viewerId)),
+        ownReplies: ownViews.filter((o) => o.parentId === String(p._id)),
+      }));
+      const reactions = await Reaction.find({
+        user: actor.userId,
+        post: { $in: [...ids, ...replies.map((r) => r._id)] },
+      })
+        .select({ post: 1, kind: 1 })
+        .lean();
+      const myReactions: Record<string, ReactionKind[]> = {};
+      for (const r of reactions) (myReactions[String(r.post)] ??= []).push(r.kind);
+      const oldest = page[0];
+      const hasOwnCrisis = ownViews.some((o) => o.crisis && o.status === 'pending');
+      return {
+        group: { id: String(group._id), slug: group.slug, name: group.name, rules },
+        threads,
+        ownPosts: ownViews.filter((o) => !o.parentId || !ids.some((i) => String(i) === o.parentId)),
+        earlierCursor:
+          more && oldest
+            ? `${(oldest.lastActivityAt ?? oldest.submittedAt).getTime()}_${String(oldest._id)}`
+            : null,
+        lastReadSeq: membership.lastReadSeq ?? 0,
+        lastSeq: group.lastSeq ?? 0,
+        myReactions,
+        canParticipate: access.canParticipate,
+        mutedUntil: access.mutedUntil?.toISOString() ?? null,
+        consentPending: access.consentPending,
+        isModerator: access.isModerator,
+        wait: await expectedWait(group),
+        support: hasOwnCrisis ? supportContactsFor(group) : null,
+      };
+    },
+
+    /** Approved posts and replies published after `afterSeq`, in order, a bounded page. */
+    async catchUp(
+      actor: Actor,
+      input: CatchUpInput,
+    ): Promise<{ groupId: string; posts: MemberPostView[]; more: boolean; lastSeq: number }> {
+      const { group } = await requireGroupAccess(clock, actor, input.groupId, 'enter');
+      const limit = input.limit ?? 100;
+      const posts = await Post.find(visibleToMembers(group._id, { seq: { $gt: input.afterSeq } }))
+        .sort({ seq: 1 })
+        .limit(limit + 1)
+        .lean<PostDoc[]>();
+      const more = posts.length > limit;
+      return {
+        groupId: String(group._id),
+        posts: await membersView(posts.slice(0, limit), actor),
+        more,
+        lastSeq: group.lastSeq ?? 0,
+      };
+    },
+
+    /** Moves the member's unread marker forward (never back). */
+    async markRead(actor: Actor, input: MarkReadInput): Promise<{ lastReadSeq: number }> {
+      const { group, membership } = await requireGroupAccess(clock, actor, input.groupId, 'enter');
+      const seq = Math.min(input.seq, group.lastSeq ?? 0);
+      await Membership.updateOne(
+        { _id: membership._id, lastReadSeq: { $lt: seq } },
+        { $set: { lastReadSeq: seq } },
+      );
+      return { lastReadSeq: Math.max(seq, membership.lastReadSeq ?? 0) };
+    },
+
+    /** Unread approved posts per group the actor may enter. */
+    async unreadCounts(
+      actor: Actor,
+    ): Promise<Array<{ groupId: string; slug: string; name: string; unread: number }>> {
+      const memberships = await Membership.find({ user: actor.userId, status: 'active' }).lean();
+      const out: Array<{ groupId: string; slug: string; name: string; unread: number }> = [];
+      for (const m of memberships) {
+        const group = await Group.findById(m.group).select({ slug: 1, name: 1 }).lean();
+        if (!group) continue;
+        try {
+          await requireGroupAccess(clock, actor, String(group._id), 'enter');
+        } catch {
+          continue; // suspended: no counts for a group they cannot enter
+        }
+        const unread = await Post.countDocuments(
+          visibleToMembers(group._id, { seq: { $gt: m.lastReadSeq ?? 0 } }),
+        );
+        out.push({ groupId: String(group._id), slug: group.slug, name: group.name, unread });
+      }
+      return out;
+    },
+
+    /** Toggles a supportive reaction on an approved post. No review: the set is fixed and kind. */
+    async reactToPost(
+      actor: Actor,
+      input: ReactInput,
+    ): Promise<{ postId: string; reactions: ReactionCounts; mine: boolean }> {
+      // privileged read: only the group id, to check access before anything else is read
+      const ref = await Post.findById(oid(input.postId)).select({ group: 1 }).lean();
+      if (!ref) throw new NotFoundError(en.posts.errors.notFound);
+      const { group } = await requireGroupAccess(clock, actor, String(ref.group), 'participate');
+      const post = await Post.findOne(
+        visibleToMembers(group._id, { _id: ref._id }),
+      ).lean<PostDoc>();
+      if (!post) throw new NotFoundError(en.posts.errors.notFound);
+      const kind = input.kind;
+      let delta = 1;
+      try {
+        await Reaction.create({ post: post._id, group: group._id, user: actor.userId, kind });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        const removed = await Reaction.deleteOne({ post: post._id, user: actor.userId, kind });
+        delta = removed.deletedCount ? -1 : 0;
+      }
+      const updated = delta
+        ? await Post.findOneAndUpdate(
+            visibleToMembers(group._id, { _id: post._id }),
+            { $inc: { [`reactionCounts.${kind}`]: delta } },
+            { new: true },
+          ).lean<PostDoc>()
+        : post;
+      const view = presentMemberPost(updated ?? post, new Map(), String(actor.userId));
+      deps.events.emit('post.reactions_changed', { groupId: String(group._id), postId: view.id });
+      if (delta > 0 && String(post.author) !== String(actor.userId)) {
+        await notifyReaction(deps, {
+          authorId: String(post.author),
+          postId: view.id,
+          groupId: String(group._id),
+          groupSlug: group.slug,
+          groupName: group.name,
+        });
+      }
+      return { postId: view.id, reactions: view.reactions, mine: delta > 0 };
+    },
+
+    /** One approved post as members see it (for the broadcaster and permalinks). */
+    async getMemberPost(actor: Actor, input: { postId: string }): Promise<MemberPostView> {
+      // privileged read: only the group id, to check access before anything else is read
+      const ref = await Post.findById(oid(input.postId)).select({ group: 1 }).lean();
+      if (!ref) throw new NotFoundError(en.posts.errors.notFound);
+      const { group } = await requireGroupAccess(clock, actor, String(ref.group), 'enter');
+      const post = await Post.findOne(
+        visibleToMembers(group._id, { _id: ref._id }),
+      ).lean<PostDoc>();
+      if (!post) throw new NotFoundError(en.posts.errors.notFound);
+      return (await membersView([post], actor))[0] as MemberPostView;
+    },
+  };
+
+  async function revise(
+    actor: Actor,
+    access: GroupAccess,
+    post: PostDoc,
+    input: EditPostInput,
+    reason: 'author_edit' | 'resubmitted',
+  ): Promise<StoreResult> {
+    const viewer = viewerFacts(actor, access);
+    const facts = { authorId: String(post.author), status: post.status };
+    const allowed =
+      reason === 'author_edit' ? canEditPost(viewer, facts) : canResubmitPost(viewer, facts);
+    if (!allowed) throw new ConflictError(en.posts.errors.notEditable);
+    const version = input.version ?? post.version;
+    const findings = screen(input.body);
+    if (needsConfirmation(findings) && !input.acknowledgedFindings) {
+      return {
+        status: 'needs_confirmation',
+        findings: findings.map((f) => ({ kind: f.kind, code: f.code })),
+        nudges: nudgesFor(findings),
+      };
+    }
+    const now = clock.now();
+    const fromStatus = reason === 'author_edit' ? 'pending' : 'rejected';
+    const set: Record<string, unknown> = {
+      body: input.body,
+      findings: toFindings(findings),
+      lane: isCrisis(findings) || post.lane === 'priority' ? 'priority' : 'normal',
+      status: 'pending',
+    };
+    const update: Record<string, unknown> = {
+      $set: set,
+      $inc: { version: 1 },
+      $push: {
+        revisions: { body: post.body, at: now, by: actor.userId, reason },
+        history: { action: reason, by: actor.userId, at: now, fromStatus, toStatus: 'pending' },
+      },
+    };
+    if (reason === 'resubmitted') {
+      set.submittedAt = now;
+      set['claim.by'] = null;
+      set['claim.until'] = null;
+      update.$unset = { decision: 1 };
+    }
+    const updated = await Post.findOneAndUpdate(
+      { _id: post._id, author: actor.userId, status: fromStatus, version },
+      update,
+      { new: true },
+    ).lean<PostDoc>();
+    if (!updated) throw new ConflictError(en.posts.errors.changed);
+    const hadThreat = (post.findings ?? []).some((f) => f.kind === 'threat');
+    await afterQueued(actor, access.group, updated, findings, {
+      queue: reason === 'resubmitted',
+      threat: !hadThreat || reason === 'resubmitted',
+    });
+    return storedResult(access.group, updated, false);
+  }
+}
+
+export type PostService = ReturnType<typeof createPostService>;

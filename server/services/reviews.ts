@@ -1,0 +1,513 @@
+import { Types } from 'mongoose';
+import { Group, Post, type GroupDoc, type PostDoc } from '../../models';
+import type { Actor } from '../context';
+import type { Deps } from '../deps';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors';
+import { en } from '../i18n/en';
+import { canUndo, claimedByOther, type ViewerFacts } from '../policies/post';
+import { FORMER_MEMBER, presentQueueItem, type QueueItemView } from '../presenters/posts';
+import type {
+  ApproveManyInput,
+  EditApproveInput,
+  PostRefInput,
+  RejectInput,
+} from '../schemas/posts';
+import { recordAudit } from './audit';
+import { DEFAULT_HOURS, isOpen } from './business-hours';
+import { requireGroupAccess, type GroupAccess } from './group-access';
+import { createNotifications } from './notifications';
+import { displayNames } from './posts';
+
+/**
+ * The moderators' side: the queue, claims, and decisions. Every decision is ONE conditional
+ * update guarded by status, version and claim (Discourse's Reviewable idea without transactions):
+ * status, decision, sequence number, version and the history entry change together or not at all.
+ * Then the audit event (ids only), then notifications and domain events.
+ */
+export const CLAIM_MS = 5 * 60_000;
+export const UNDO_MS = 60_000;
+
+const oid = (v: string | Types.ObjectId) => new Types.ObjectId(String(v));
+
+export interface DecisionResult {
+  postId: string;
+  status: 'approved' | 'rejected' | 'pending';
+  version: number;
+  undoUntil: string | null;
+}
+
+function requireVersion(version: number | undefined): number {
+  if (version === undefined) {
+    throw new AppError('version_required', 422, en.posts.errors.versionRequired);
+  }
+  return version;
+}
+
+function facts(actor: Actor, access: GroupAccess): ViewerFacts {
+  return { userId: String(actor.userId), isMember: true, isModerator: access.isModerator };
+}
+
+/** Claim lapsed, absent, or mine: the condition every decision carries into its update. */
+function claimOk(actor: Actor, now: Date) {
+  return {
+    $or: [{ 'claim.by': null }, { 'claim.until': { $lte: now } }, { 'claim.by': actor.userId }],
+  };
+}
+
+export function createReviewService(deps: Deps) {
+  const { clock } = deps;
+
+  /** Loads a post for a moderator of its group; 404 for everyone else (and for missing posts). */
+  async function moderatedPost(actor: Actor, postId: string) {
+    // privileged read: moderators only (access checked on the next line before anything is used)
+    const post = await Post.findById(oid(postId)).lean<PostDoc>();
+    if (!post) throw new NotFoundError(en.posts.errors.notFound);
+    const access = await requireGroupAccess(clock, actor, String(post.group), 'moderate');
+    return { post, access };
+  }
+
+  /** Why a conditional update matched nothing, as the error the moderator should see. */
+  async function conflictFor(actor: Actor, postId: Types.ObjectId, expectedVersion: number) {
+    // privileged read: moderators only (caller already passed the moderator check)
+    const now = await Post.findById(postId).lean<PostDoc>();
+    if (!now) return new NotFoundError(en.posts.errors.notFound);
+    if (now.status !== 'pending') {
+      return new ConflictError(
+        en.posts.errors.alreadyDecided(now.decision?.byName ?? now.status),
+        'post_already_decided',
+        { status: now.status, by: now.decision?.byName ?? null },
+      );
+    }
+    const claimBy = now.claim?.by ? String(now.claim.by) : null;
+    if (
+      claimedByOther(
+        { userId: String(actor.userId), isMember: true, isModerator: true },
+        { authorId: String(now.author), status: now.status, claimBy, claimUntil: now.claim?.until },
+        clock.now(),
+      )
+    ) {
+      return new ConflictError(
+        en.posts.errors.claimed(now.claim?.byName ?? FORMER_MEMBER),
+        'post_claimed',
+        {
+          by: now.claim?.byName ?? null,
+        },
+      );
+    }
+    if (now.version !== expectedVersion) {
+      return new ConflictError(en.posts.errors.changed, 'conflict', { version: now.version });
+    }
+    return new ConflictError(en.posts.errors.changed, 'conflict');
+  }
+
+  async function audit(actor: Actor, post: PostDoc, action: string, ruleId?: string) {
+    await recordAudit(deps, {
+      key: `post:${String(post._id)}:v${post.version}`,
+      action,
+      actor: actor.userId,
+      group: post.group,
+      targetType: 'post',
+      targetId: post._id,
+      ...(ruleId ? { ruleId } : {}),
+      meta: { version: post.version, lane: post.lane },
+    });
+  }
+
+  function result(post: PostDoc): DecisionResult {
+    return {
+      postId: String(post._id),
+      status: post.status as DecisionResult['status'],
+      version: post.version,
+      undoUntil: post.decision?.undoUntil?.toISOString() ?? null,
+    };
+  }
+
+  async function approve(
+    actor: Actor,
+    postId: string,
+    versionIn: number | undefined,
+    editedBody?: string,
+  ): Promise<DecisionResult> {
+    const version = requireVersion(versionIn);
+    const { post, access } = await moderatedPost(actor, postId);
+    const group = access.group;
+    const now = clock.now();
+    // Fail fast without using a sequence number when the post is plainly decided already.
+    if (post.status !== 'pending') throw await conflictFor(actor, post._id, version);
+    const seqDoc = await Group.findOneAndUpdate(
+      { _id: group._id },
+      { $inc: { lastSeq: 1 } },
+      { new: true },
+    ).lean<GroupDoc>();
+    if (!seqDoc) throw new NotFoundError();
+    const seq = seqDoc.lastSeq;
+    const edited = editedBody !== undefined && editedBody !== post.body;
+    const set: Record<string, unknown> = {
+      status: 'approved',
+      seq,
+      publishedAt: now,
+      lastActivityAt: now,
+      decision: {
+        action: 'approved',
+        by: actor.userId,
+        byName: actor.displayName,
+        at: now,
+        undoUntil: new Date(now.getTime() + UNDO_MS),
+        previousStatus: 'pending',
+      },
+      'claim.by': null,
+      'claim.until': null,
+    };
+    const push: Record<string, unknown> = {
+      history: {
+        action: edited ? 'edited_and_approved' : 'approved',
+        by: actor.userId,
+        at: now,
+        fromStatus: 'pending',
+        toStatus: 'approved',
+      },
+    };
+    if (edited) {
+      set.body = editedBody;
+      set.editedByModerator = true;
+      push.revisions = { body: post.body, at: now, by: actor.userId, reason: 'moderator_edit' };
+    }
+    const updated = await Post.findOneAndUpdate(
+      { _id: post._id, status: 'pending', version, ...claimOk(actor, now) },
+      { $set: set, $inc: { version: 1 }, $push: push },
+      { new: true },
+    ).lean<PostDoc>();
+    if (!updated) throw await conflictFor(actor, post._id, version);
+
+    if (updated.parent) {
+      await Post.updateOne(
+        { _id: updated.parent, group: group._id },
+        { $inc: { replyCount: 1 }, $set: { lastActivityAt: now } },
+      );
+    }
+    await audit(actor, updated, edited ? 'post.edited_and_approved' : 'post.approved');
+    const data = { groupSlug: group.slug, groupName: group.name };
+    const notes: Parameters<typeof createNotifications>[1] = [
+      {
+        userId: updated.author,
+        kind: edited ? 'post_edited_by_moderator' : 'post_approved',
+        groupId: group._id,
+        postId: updated._id,
+        data,
+      },
+    ];
+    if (updated.parent) {
+      // privileged read: only the parent's author id, to tell them about the reply
+      const parent = await Post.findById(updated.parent).select({ author: 1 }).lean();
+      if (parent && String(parent.author) !== String(updated.author)) {
+        notes.push({
+          userId: parent.author,
+          kind: 'reply',
+          groupId: group._id,
+          postId: updated._id,
+          data,
+        });
+      }
+    }
+    await createNotifications(deps, notes);
+    const groupId = String(group._id);
+    deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
+    deps.events.emit('review.decided', {
+      groupId,
+      postId: String(updated._id),
+      authorId: String(updated.author),
+      action: 'approved',
+    });
+    deps.events.emit('queue.changed', { groupId, postId: String(updated._id) });
+    deps.log.info(
+      { event: 'post.approved', postId: String(updated._id), groupId, seq },
+      'post approved',
+    );
+    return result(updated);
+  }
+
+  return {
+    /** Pending posts of one group: priority lane first, then the longest waiting. */
+    async listQueue(
+      actor: Actor,
+      input: { group: string },
+    ): Promise<{
+      group: {
+        id: string;
+        slug: string;
+        name: string;
+        rules: Array<{ ruleId: string; title: string }>;
+      };
+      items: QueueItemView[];
+      open: boolean;
+    }> {
+      const access = await requireGroupAccess(clock, actor, input.group, 'moderate');
+      const { group } = access;
+      // privileged read: the moderators' queue
+      const posts = await Post.find({ group: group._id, status: 'pending' })
+        .sort({ lane: 1, submittedAt: 1 })
+        .limit(500)
+        .lean<PostDoc[]>();
+      const authors = [...new Set(posts.map((p) => String(p.author)))];
+      // privileged read: counts of decided posts per author, for the track record
+      const decided = authors.length
+        ? await Post.find({
+            group: group._id,
+            author: { $in: authors.map(oid) },
+            status: { $in: ['approved', 'rejected', 'hidden'] },
+          })
+            .select({ author: 1, status: 1 })
+            .lean()
+        : [];
+      const track = new Map<string, { approved: number; rejected: number }>();
+      for (const d of decided) {
+        const t = track.get(String(d.author)) ?? { approved: 0, rejected: 0 };
+        if (d.status === 'rejected') t.rejected += 1;
+        else t.approved += 1;
+        track.set(String(d.author), t);
+      }
+      const names = await displayNames(authors);
+      const now = clock.now();
+      const open = isOpen(group.businessHours ?? DEFAULT_HOURS, now);
+      const ctx = {
+        viewer: facts(actor, access),
+        names,
+        track,
+        now,
+        open,
+        responseTargetMinutes: group.settings?.responseTargetMinutes ?? 30,
+        crisisTargetMinutes: group.settings?.crisisTargetMinutes ?? 5,
+      };
+      return {
+        group: {
+          id: String(group._id),
+          slug: group.slug,
+          name: group.name,
+          rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+        },
+        items: posts.map((p) => presentQueueItem(p, ctx)),
+        open,
+      };
+    },
+
+    /** "I am reviewing this": others see who, and cannot decide it until the claim lapses. */
+    async claimPost(actor: Actor, input: PostRefInput): Promise<{ postId: string; until: string }> {
+      const { post, access } = await moderatedPost(actor, input.postId);
+      const now = clock.now();
+      const until = new Date(now.getTime() + CLAIM_MS);
+      const updated = await Post.findOneAndUpdate(
+        { _id: post._id, status: 'pending', ...claimOk(actor, now) },
+        {
+          $set: {
+            'claim.by': actor.userId,
+            'claim.byName': actor.displayName,
+            'claim.until': until,
+          },
+          $push: { history: { action: 'claimed', by: actor.userId, at: now } },
+        },
+        { new: true },
+      ).lean<PostDoc>();
+      if (!updated) throw await conflictFor(actor, post._id, post.version);
+      deps.events.emit('queue.changed', {
+        groupId: String(access.group._id),
+        postId: String(post._id),
+      });
+      return { postId: String(post._id), until: until.toISOString() };
+    },
+
+    /** Lets go of one's own claim. */
+    async releaseClaim(actor: Actor, input: PostRefInput): Promise<{ postId: string }> {
+      const { post, access } = await moderatedPost(actor, input.postId);
+      await Post.updateOne(
+        { _id: post._id, 'claim.by': actor.userId },
+        { $set: { 'claim.by': null, 'claim.until': null } },
+      );
+      deps.events.emit('queue.changed', {
+        groupId: String(access.group._id),
+        postId: String(post._id),
+      });
+      return { postId: String(post._id) };
+    },
+
+    approvePost(actor: Actor, input: PostRefInput): Promise<DecisionResult> {
+      return approve(actor, input.postId, input.version);
+    },
+
+    /** Edit then approve: the author is told; the original is kept in the revisions. */
+    editAndApprovePost(actor: Actor, input: EditApproveInput): Promise<DecisionResult> {
+      return approve(actor, input.postId, input.version, input.body);
+    },
+
+    /** Reject citing one of the group's rules, with an optional note for the author. */
+    async rejectPost(actor: Actor, input: RejectInput): Promise<DecisionResult> {
+      const version = requireVersion(input.version);
+      const { post, access } = await moderatedPost(actor, input.postId);
+      const group = access.group;
+      const rule = (group.rules ?? []).find((r) => r.ruleId === input.ruleId);
+      if (!rule) {
+        throw new ValidationError(en.posts.errors.ruleRequired, [
+          { path: 'ruleId', message: en.posts.errors.ruleRequired },
+        ]);
+      }
+      const now = clock.now();
+      const updated = await Post.findOneAndUpdate(
+        { _id: post._id, status: 'pending', version, ...claimOk(actor, now) },
+        {
+          $set: {
+            status: 'rejected',
+            decision: {
+              action: 'rejected',
+              by: actor.userId,
+              byName: actor.displayName,
+              at: now,
+              ruleId: rule.ruleId,
+              note: input.note,
+              undoUntil: new Date(now.getTime() + UNDO_MS),
+              previousStatus: 'pending',
+            },
+            'claim.by': null,
+            'claim.until': null,
+          },
+          $inc: { version: 1 },
+          $push: {
+            history: {
+              action: 'rejected',
+              by: actor.userId,
+              at: now,
+              ruleId: rule.ruleId,
+              fromStatus: 'pending',
+              toStatus: 'rejected',
+            },
+          },
+        },
+        { new: true },
+      ).lean<PostDoc>();
+      if (!updated) throw await conflictFor(actor, post._id, version);
+      await audit(actor, updated, 'post.rejected', rule.ruleId);
+      await createNotifications(deps, [
+        {
+          userId: updated.author,
+          kind: 'post_rejected',
+          groupId: group._id,
+          postId: updated._id,
+          data: {
+            groupSlug: group.slug,
+            groupName: group.name,
+            ruleId: rule.ruleId,
+            ruleTitle: rule.title,
+            ...(input.note ? { note: input.note } : {}),
+          },
+        },
+      ]);
+      const groupId = String(group._id);
+      deps.events.emit('review.decided', {
+        groupId,
+        postId: String(updated._id),
+        authorId: String(updated.author),
+        action: 'rejected',
+      });
+      deps.events.emit('post.pending_changed', {
+        groupId,
+        postId: String(updated._id),
+        authorId: String(updated.author),
+      });
+      deps.events.emit('queue.changed', { groupId, postId: String(updated._id) });
+      deps.log.info(
+        { event: 'post.rejected', postId: String(updated._id), groupId },
+        'post rejected',
+      );
+      return result(updated);
+    },
+
+    /**
+     * Takes a decision back within UNDO_MS, by the moderator who made it. The deadline lives in
+     * the post, so this works on any instance. An approved post leaves the conversation again.
+     */
+    async undoDecision(actor: Actor, input: PostRefInput): Promise<DecisionResult> {
+      const version = requireVersion(input.version);
+      const { post, access } = await moderatedPost(actor, input.postId);
+      const now = clock.now();
+      const viewer = facts(actor, access);
+      const postFacts = {
+        authorId: String(post.author),
+        status: post.status,
+        decisionBy: post.decision?.by ? String(post.decision.by) : null,
+        undoUntil: post.decision?.undoUntil ?? null,
+      };
+      if (!canUndo(viewer, postFacts, now)) {
+        throw new ConflictError(en.posts.errors.undoExpired, 'conflict');
+      }
+      const wasApproved = post.status === 'approved';
+      const updated = await Post.findOneAndUpdate(
+        {
+          _id: post._id,
+          status: { $in: ['approved', 'rejected'] },
+          version,
+          'decision.by': actor.userId,
+          'decision.undoUntil': { $gt: now },
+        },
+        {
+          $set: { status: 'pending', seq: null, publishedAt: null },
+          $unset: { decision: 1 },
+          $inc: { version: 1 },
+          $push: {
+            history: {
+              action: 'undone',
+              by: actor.userId,
+              at: now,
+              fromStatus: post.status,
+              toStatus: 'pending',
+            },
+          },
+        },
+        { new: true },
+      ).lean<PostDoc>();
+      if (!updated) throw new ConflictError(en.posts.errors.undoExpired, 'conflict');
+      if (wasApproved && updated.parent) {
+        await Post.updateOne(
+          { _id: updated.parent, replyCount: { $gt: 0 } },
+          { $inc: { replyCount: -1 } },
+        );
+      }
+      await audit(actor, updated, 'post.decision_undone');
+      const groupId = String(access.group._id);
+      if (wasApproved) deps.events.emit('post.hidden', { groupId, postId: String(updated._id) });
+      deps.events.emit('review.decided', {
+        groupId,
+        postId: String(updated._id),
+        authorId: String(updated.author),
+        action: 'undone',
+      });
+      deps.events.emit('post.pending_changed', {
+        groupId,
+        postId: String(updated._id),
+        authorId: String(updated.author),
+      });
+      deps.events.emit('queue.changed', { groupId, postId: String(updated._id) });
+      return result(updated);
+    },
+
+    /** Approves several posts; each is its own conditional update, so some may fail. */
+    async approveMany(
+      actor: Actor,
+      input: ApproveManyInput,
+    ): Promise<Array<{ postId: string; ok: boolean; code?: string; version?: number }>> {
+      const access = await requireGroupAccess(clock, actor, input.group, 'moderate');
+      const out: Array<{ postId: string; ok: boolean; code?: string; version?: number }> = [];
+      for (const item of input.items) {
+        try {
+          const { post } = await moderatedPost(actor, item.postId);
+          if (String(post.group) !== String(access.group._id)) throw new NotFoundError();
+          const r = await approve(actor, item.postId, item.version);
+          out.push({ postId: item.postId, ok: true, version: r.version });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          out.push({ postId: item.postId, ok: false, code: error.code });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+export type ReviewService = ReturnType<typeof createReviewService>;
