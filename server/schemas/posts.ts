@@ -7,6 +7,11 @@ import { REACTION_KINDS } from '../../models/post';
  */
 export const MAX_BODY = 5000;
 
+/** Parsed input with keys that may be undefined made optional, so services are easy to call. */
+type Loose<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: T[K];
+};
+
 const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'Not a valid id.');
 /** A group is addressed by slug (pages) or id (sockets). */
 const groupRef = z
@@ -58,7 +63,7 @@ export const submitPostSchema = z.object({
   idempotencyKey,
   acknowledgedFindings: formBoolean,
 });
-export type SubmitPostInput = z.infer<typeof submitPostSchema>;
+export type SubmitPostInput = Loose<z.infer<typeof submitPostSchema>>;
 
 export const editPostSchema = z.object({
   postId: objectId,
@@ -66,13 +71,13 @@ export const editPostSchema = z.object({
   version,
   acknowledgedFindings: formBoolean,
 });
-export type EditPostInput = z.infer<typeof editPostSchema>;
+export type EditPostInput = Loose<z.infer<typeof editPostSchema>>;
 
 export const postRefSchema = z.object({ postId: objectId, version });
-export type PostRefInput = z.infer<typeof postRefSchema>;
+export type PostRefInput = Loose<z.infer<typeof postRefSchema>>;
 
 export const reactSchema = z.object({ postId: objectId, kind: z.enum(REACTION_KINDS) });
-export type ReactInput = z.infer<typeof reactSchema>;
+export type ReactInput = Loose<z.infer<typeof reactSchema>>;
 
 export const pageSchema = z.object({
   group: groupRef,
@@ -83,20 +88,20 @@ export const pageSchema = z.object({
     .optional(),
   limit: z.coerce.number().int().min(1).max(50).optional(),
 });
-export type PageInput = z.infer<typeof pageSchema>;
+export type PageInput = Loose<z.infer<typeof pageSchema>>;
 
 export const catchUpSchema = z.object({
   groupId: groupRef,
   afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   limit: z.number().int().min(1).max(200).optional(),
 });
-export type CatchUpInput = z.infer<typeof catchUpSchema>;
+export type CatchUpInput = Loose<z.infer<typeof catchUpSchema>>;
 
 export const markReadSchema = z.object({
   groupId: groupRef,
   seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
-export type MarkReadInput = z.infer<typeof markReadSchema>;
+export type MarkReadInput = Loose<z.infer<typeof markReadSchema>>;
 
 export const queueSchema = z.object({ group: groupRef });
 
@@ -110,10 +115,10 @@ export const rejectSchema = z.object({
     .optional()
     .transform((s) => (s && s.trim() ? s.trim() : undefined)),
 });
-export type RejectInput = z.infer<typeof rejectSchema>;
+export type RejectInput = Loose<z.infer<typeof rejectSchema>>;
 
 export const editApproveSchema = z.object({ postId: objectId, version, body: postBody });
-export type EditApproveInput = z.infer<typeof editApproveSchema>;
+export type EditApproveInput = Loose<z.infer<typeof editApproveSchema>>;
 
 export const approveManySchema = z.object({
   group: groupRef,
@@ -122,7 +127,7 @@ export const approveManySchema = z.object({
     .min(1)
     .max(50),
 });
-export type ApproveManyInput = z.infer<typeof approveManySchema>;
+export type ApproveManyInput = Loose<z.infer<typeof approveManySchema>>;
 
 /** Route params. */
 export const groupParams = z.object({ slug: groupRef });

@@ -75,7 +75,7 @@ export async function notifyReaction(
   const updated = await Notification.findOneAndUpdate(
     filter,
     { $inc: { 'data.count': 1 }, $set: { createdAt: deps.clock.now() } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean<NotificationDoc>();
   if (updated) {
     deps.events.emit('notification.created', {

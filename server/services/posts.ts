@@ -400,7 +400,7 @@ export function createPostService(deps: Deps) {
             },
           },
         },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<PostDoc>();
       if (!updated) throw new ConflictError(en.posts.errors.notEditable);
       const groupId = String(access.group._id);
@@ -570,7 +570,7 @@ export function createPostService(deps: Deps) {
         ? await Post.findOneAndUpdate(
             visibleToMembers(group._id, { _id: post._id }),
             { $inc: { [`reactionCounts.${kind}`]: delta } },
-            { new: true },
+            { returnDocument: 'after' },
           ).lean<PostDoc>()
         : post;
       const view = presentMemberPost(updated ?? post, new Map(), String(actor.userId));
@@ -647,7 +647,7 @@ export function createPostService(deps: Deps) {
     const updated = await Post.findOneAndUpdate(
       { _id: post._id, author: actor.userId, status: fromStatus, version },
       update,
-      { new: true },
+      { returnDocument: 'after' },
     ).lean<PostDoc>();
     if (!updated) throw new ConflictError(en.posts.errors.changed);
     const hadThreat = (post.findings ?? []).some((f) => f.kind === 'threat');

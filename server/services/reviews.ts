@@ -137,7 +137,7 @@ export function createReviewService(deps: Deps) {
     const seqDoc = await Group.findOneAndUpdate(
       { _id: group._id },
       { $inc: { lastSeq: 1 } },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean<GroupDoc>();
     if (!seqDoc) throw new NotFoundError();
     const seq = seqDoc.lastSeq;
@@ -175,7 +175,7 @@ export function createReviewService(deps: Deps) {
     const updated = await Post.findOneAndUpdate(
       { _id: post._id, status: 'pending', version, ...claimOk(actor, now) },
       { $set: set, $inc: { version: 1 }, $push: push },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean<PostDoc>();
     if (!updated) throw await conflictFor(actor, post._id, version);
 
@@ -245,7 +245,7 @@ export function createReviewService(deps: Deps) {
       const { group } = access;
       // privileged read: the moderators' queue
       const posts = await Post.find({ group: group._id, status: 'pending' })
-        .sort({ lane: 1, submittedAt: 1 })
+        .sort({ lane: -1, submittedAt: 1 }) // 'priority' sorts after 'normal'
         .limit(500)
         .lean<PostDoc[]>();
       const authors = [...new Set(posts.map((p) => String(p.author)))];
@@ -305,7 +305,7 @@ export function createReviewService(deps: Deps) {
           },
           $push: { history: { action: 'claimed', by: actor.userId, at: now } },
         },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<PostDoc>();
       if (!updated) throw await conflictFor(actor, post._id, post.version);
       deps.events.emit('queue.changed', {
@@ -380,7 +380,7 @@ export function createReviewService(deps: Deps) {
             },
           },
         },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<PostDoc>();
       if (!updated) throw await conflictFor(actor, post._id, version);
       await audit(actor, updated, 'post.rejected', rule.ruleId);
@@ -460,7 +460,7 @@ export function createReviewService(deps: Deps) {
             },
           },
         },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<PostDoc>();
       if (!updated) throw new ConflictError(en.posts.errors.undoExpired, 'conflict');
       if (wasApproved && updated.parent) {
