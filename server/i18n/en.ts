@@ -131,6 +131,13 @@ export const en = {
     approved: 'Approved and published.',
     rejected: 'Not published; the author has been told why.',
     undone: 'Decision undone; the post is back in the queue.',
+    approvedMany: (done: number, total: number) => `Approved ${done} of ${total}.`,
+    recent: 'Your recent decisions (can be undone for a minute)',
+    select: 'Select for approval',
+    waitingCount: (n: number) => `${n} waiting`,
+    closed: 'Outside review hours: waiting times do not count as late.',
+    edited: 'Edited text',
+    reply: 'Reply to an earlier post',
   },
   notifications: {
     pageTitle: 'Notifications',

@@ -198,3 +198,11 @@ export function reviewResumesSentence(hours: BusinessHours, now: Date): string {
     : en.posts.dayFrom(WEEKDAY_NAMES[at.weekday - 1] ?? '', time);
   return en.posts.reviewResumes(describeHours(hours), when);
 }
+
+/** "Tuesday 3 March, 10:00" in the group's zone, for "until when" messages. */
+export function formatLocal(date: Date, timeZone: string): string {
+  const p = localParts(date, timeZone);
+  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone }).format(date);
+  const time = `${p.hour}:${String(p.minute).padStart(2, '0')}`;
+  return `${WEEKDAY_NAMES[p.weekday - 1]} ${p.day} ${month}, ${time}`;
+}

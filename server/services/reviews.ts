@@ -239,6 +239,13 @@ export function createReviewService(deps: Deps) {
         rules: Array<{ ruleId: string; title: string }>;
       };
       items: QueueItemView[];
+      recent: Array<{
+        id: string;
+        status: string;
+        version: number;
+        authorName: string;
+        undoUntil: string;
+      }>;
       open: boolean;
     }> {
       const access = await requireGroupAccess(clock, actor, input.group, 'moderate');
@@ -266,8 +273,25 @@ export function createReviewService(deps: Deps) {
         else t.approved += 1;
         track.set(String(d.author), t);
       }
-      const names = await displayNames(authors);
       const now = clock.now();
+      // privileged read: this moderator's own decisions that can still be undone
+      const undoable = await Post.find({
+        group: group._id,
+        'decision.by': actor.userId,
+        'decision.undoUntil': { $gt: now },
+        status: { $in: ['approved', 'rejected'] },
+      })
+        .sort({ 'decision.at': -1 })
+        .limit(20)
+        .lean<PostDoc[]>();
+      const names = await displayNames([...authors, ...undoable.map((p) => String(p.author))]);
+      const recent = undoable.map((p) => ({
+        id: String(p._id),
+        status: p.status,
+        version: p.version,
+        authorName: names.get(String(p.author)) ?? FORMER_MEMBER,
+        undoUntil: p.decision?.undoUntil?.toISOString() ?? '',
+      }));
       const open = isOpen(group.businessHours ?? DEFAULT_HOURS, now);
       const ctx = {
         viewer: facts(actor, access),
@@ -286,6 +310,7 @@ export function createReviewService(deps: Deps) {
           rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
         },
         items: posts.map((p) => presentQueueItem(p, ctx)),
+        recent,
         open,
       };
     },

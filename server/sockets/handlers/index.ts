@@ -1,4 +1,5 @@
 import type { SocketHandlerSpec } from '../define-handler';
+import { postHandlers } from './posts';
 
 /** Every client → server socket event. The dispatcher serves exactly these. */
-export const allHandlers: SocketHandlerSpec[] = [];
+export const allHandlers: SocketHandlerSpec[] = [...postHandlers];
