@@ -87,6 +87,8 @@ export interface ConversationPage {
     slug: string;
     name: string;
     rules: Array<{ ruleId: string; title: string }>;
+    timeZone: string;
+    disclaimer: string;
   };
   threads: ThreadView[];
   /** The viewer's own top-level posts that are waiting or were not published (first page only). */
@@ -99,6 +101,7 @@ export interface ConversationPage {
   mutedUntil: string | null;
   consentPending: string[];
   isModerator: boolean;
+  isAdvocate: boolean;
   wait: WaitView;
   support: SupportContact[] | null;
 }
@@ -472,7 +475,14 @@ export function createPostService(deps: Deps) {
       const oldest = page[0];
       const hasOwnCrisis = ownViews.some((o) => o.crisis && o.status === 'pending');
       return {
-        group: { id: String(group._id), slug: group.slug, name: group.name, rules },
+        group: {
+          id: String(group._id),
+          slug: group.slug,
+          name: group.name,
+          rules,
+          timeZone: group.businessHours?.timeZone ?? DEFAULT_HOURS.timeZone,
+          disclaimer: group.disclaimer ?? '',
+        },
         threads,
         ownPosts: ownViews.filter((o) => !o.parentId || !ids.some((i) => String(i) === o.parentId)),
         earlierCursor:
@@ -486,6 +496,7 @@ export function createPostService(deps: Deps) {
         mutedUntil: access.mutedUntil?.toISOString() ?? null,
         consentPending: access.consentPending,
         isModerator: access.isModerator,
+        isAdvocate: access.isAdvocate,
         wait: await expectedWait(group),
         support: hasOwnCrisis ? supportContactsFor(group) : null,
       };

@@ -14,6 +14,7 @@ import {
 } from '../../schemas/posts';
 import type { Services } from '../../services';
 import type { StoreResult } from '../../services/posts';
+import { formatLocal } from '../../services/business-hours';
 import { screeningRulesForClient } from '../../services/screening';
 import { defineRoute } from '../define-route';
 
@@ -78,6 +79,7 @@ export async function renderConversation(
     composer,
     reactionKinds: REACTION_KINDS,
     replyKey: newKey,
+    when: (iso: string) => formatLocal(new Date(iso), page.group.timeZone),
   });
   // Seen now: the unread marker moves once the page is on its way (it showed the old one).
   if (!options.before && page.lastSeq > page.lastReadSeq) {
