@@ -2,7 +2,10 @@
  * Every user-facing string, in plain words for people who may be tired or unwell. Group by area;
  * functions for strings with values.
  */
+import { groupsEn } from './en-groups';
+
 export const en = {
+  ...groupsEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',
