@@ -1,4 +1,6 @@
 import type { Deps } from '../deps';
+import { createAccountService } from './accounts';
+import { createMyGroupsService } from './my-groups';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -8,6 +10,8 @@ import type { Deps } from '../deps';
 export function createServices(deps: Deps) {
   return {
     deps,
+    accounts: createAccountService(deps),
+    myGroups: createMyGroupsService(deps),
   };
 }
 
