@@ -11,6 +11,7 @@ import { appKit } from './http/app-kit';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { createServices } from './services';
+import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
 
 /** The contract of server/database (built by the engine work): MONGODB_URI or the embedded engine. */
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     mailer: createMailer(config, systemClock, log),
   };
   const services = createServices(deps);
+  // Default terms of use and privacy notice, before anyone can be asked to accept them.
+  await ensureDefaultDocuments(deps);
   const app = createApp(deps, services);
   const server = http.createServer(app);
   // Slow or stalled clients must not hold connections open.

@@ -64,6 +64,8 @@ export const groupsEn = {
     revokedDone: 'The invitation was cancelled. The link no longer works.',
     invalid:
       'This invitation link cannot be used. It may have expired, been cancelled or been used already. If you already have an account, sign in first and open the link again. If you think this is a mistake, ask the person who invited you for a new link.',
+    invalidTitle: 'This invitation cannot be used',
+    signInNow: 'Your account is ready. Please sign in with your e-mail address and new password.',
     redeemTitle: (group: string) => `Join ${group}`,
     redeemIntro: 'You have been invited to join this private support group.',
     haveAccount: 'Already have an account? Sign in first, then open this link again.',
@@ -124,6 +126,8 @@ export const groupsEn = {
     conflict: 'Someone published a new version at the same moment. Please reload and try again.',
     adminOnly: 'Only administrators can do this.',
     siteTitle: 'Site documents',
+    groupDocumentsTitle: 'Rules and disclaimer',
+    currentVersion: (v: number) => `Current version: ${v}`,
     publishButton: 'Publish new version',
     publishedDone: 'Published. Everyone will be asked to accept the new version.',
     changeSummaryLabel: 'What changed, in plain words',

@@ -278,6 +278,18 @@ export function createConsentService(deps: Deps) {
       return publishGroupDocumentVersion(deps, access.group, actor.userId, data);
     },
 
+    /** The moderators' editing page: current rules (with ids) and disclaimer. */
+    async groupDocumentsForModerator(actor: Actor, groupRef: string) {
+      const access = await requireGroupAccess(deps.clock, actor, groupRef, 'moderate');
+      const g = access.group;
+      return {
+        rules: g.rules.map((r) => ({ ruleId: r.ruleId, title: r.title, body: r.body ?? '' })),
+        rulesVersion: g.rulesVersion,
+        disclaimer: g.disclaimer ?? '',
+        disclaimerVersion: g.disclaimerVersion,
+      };
+    },
+
     /** What this member still has to accept in this group, with the texts and what changed. */
     async pendingDocuments(actor: Actor, groupRef: string) {
       const access = await requireGroupAccess(deps.clock, actor, groupRef, 'enter');

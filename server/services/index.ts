@@ -1,6 +1,11 @@
 import type { Deps } from '../deps';
 import { createAccountService } from './accounts';
 import { createMyGroupsService } from './my-groups';
+import { createConsentService } from './consent';
+import { createGroupService } from './groups';
+import { createInvitationService } from './invitations';
+import { createJoinRequestService } from './join-requests';
+import { createMembershipService } from './memberships';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -12,6 +17,11 @@ export function createServices(deps: Deps) {
     deps,
     accounts: createAccountService(deps),
     myGroups: createMyGroupsService(deps),
+    groups: createGroupService(deps),
+    invitations: createInvitationService(deps),
+    joinRequests: createJoinRequestService(deps),
+    memberships: createMembershipService(deps),
+    consent: createConsentService(deps),
   };
 }
 

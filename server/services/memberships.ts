@@ -1,6 +1,6 @@
 import mongoose, { Types } from 'mongoose';
 import { Membership, User, type MembershipDoc } from '../../models';
-import type { Actor } from '../context';
+import { isActor, type Actor, type Caller } from '../context';
 import type { Deps } from '../deps';
 import { NotFoundError } from '../errors';
 import { canRemoveTarget } from '../policies/membership';
@@ -19,8 +19,47 @@ export interface MemberListEntry {
  * removal by an advocate or moderator. A removal takes effect at once: the write comes first,
  * then `membership.changed` makes the person's live sockets leave the group's rooms.
  */
+export interface GroupViewerContext {
+  group: { id: string; slug: string; name: string; disclaimer: string };
+  consentPending: string[];
+  isModerator: boolean;
+  isAdvocate: boolean;
+  canParticipate: boolean;
+}
+
 export function createMembershipService(deps: Deps) {
   return {
+    /** What the member pages need about the viewer: the banner, and which links to offer. */
+    async viewerContext(actor: Actor, groupRef: string): Promise<GroupViewerContext> {
+      const access = await requireGroupAccess(deps.clock, actor, groupRef, 'enter');
+      return {
+        group: {
+          id: access.group._id.toHexString(),
+          slug: access.group.slug,
+          name: access.group.name,
+          disclaimer: access.group.disclaimer ?? '',
+        },
+        consentPending: access.consentPending,
+        isModerator: access.isModerator,
+        isAdvocate: access.isAdvocate,
+        canParticipate: access.canParticipate,
+      };
+    },
+
+    /** For the public page: the viewer's context when they are in the group, else null. */
+    async optionalViewerContext(
+      caller: Caller,
+      groupRef: string,
+    ): Promise<GroupViewerContext | null> {
+      if (!isActor(caller)) return null;
+      try {
+        return await this.viewerContext(caller, groupRef);
+      } catch (error) {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      }
+    },
+
     async listMembers(actor: Actor, groupRef: string): Promise<MemberListEntry[]> {
       const access = await requireGroupAccess(deps.clock, actor, groupRef, 'enter');
       const memberships = await Membership.find({ group: access.group._id, status: 'active' })

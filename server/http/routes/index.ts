@@ -1,7 +1,9 @@
 import type { RouteSpec } from '../define-route';
 import { accountRoutes } from './account';
 import { adminRoutes } from './admin';
+import { adminGroupRoutes } from './admin-groups';
 import { authRoutes } from './auth';
+import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
@@ -10,4 +12,6 @@ export const allRoutes: RouteSpec[] = [
   ...authRoutes,
   ...accountRoutes,
   ...adminRoutes,
+  ...adminGroupRoutes,
+  ...groupRoutes,
 ];
