@@ -45,7 +45,8 @@ export function compileProjection(spec: Doc | undefined | null): Projector | und
     inclusion = isIncl;
     setTree(tree, path.split('.'), isFlag(v) ? isIncl : v);
   }
-  if (inclusion === undefined) inclusion = special.some(([, v]) => v === '$') ? true : false;
+  // Alone, `a.$` and $elemMatch select fields (inclusion); $slice keeps every other field.
+  inclusion ??= special.some(([, v]) => v === '$' || (isPlainObject(v) && '$elemMatch' in v));
   const incl = inclusion;
   return (doc, pos) => {
     let out: Doc;
