@@ -1,2 +1,10 @@
-/** Placeholder until the shared embedded-engine global teardown lands (engine-storage branch). */
-export default async function globalTeardown(): Promise<void> {}
+import { rm } from 'node:fs/promises';
+import './global-setup';
+
+export default async function globalTeardown(): Promise<void> {
+  const handle = globalThis.harbourTestEngine;
+  if (handle === undefined) return;
+  globalThis.harbourTestEngine = undefined;
+  await handle.engine.stop();
+  await rm(handle.dataDir, { recursive: true, force: true });
+}
