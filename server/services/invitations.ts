@@ -75,17 +75,26 @@ export async function issueInvitation(
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + days * 86_400_000);
   const maxUses = input.kind === 'email' ? 1 : input.maxUses;
-  const created = await Invitation.create({
-    group: group._id,
-    createdBy,
-    kind: input.kind,
-    email: input.kind === 'email' ? input.email : undefined,
-    tokenHash: hashToken(token),
-    expiresAt,
-    maxUses,
-    usesLeft: maxUses,
-    joinRequest,
-  });
+  // Times come from the injected clock (a removal is compared with createdAt), not Mongoose's.
+  const [created] = await Invitation.create(
+    [
+      {
+        group: group._id,
+        createdBy,
+        kind: input.kind,
+        email: input.kind === 'email' ? input.email : undefined,
+        tokenHash: hashToken(token),
+        expiresAt,
+        maxUses,
+        usesLeft: maxUses,
+        joinRequest,
+        createdAt: now,
+        updatedAt: now,
+      },
+    ],
+    { timestamps: false },
+  );
+  if (!created) throw new Error('invitation was not created');
   const invitation = created.toObject() as InvitationDoc;
   await recordAudit(deps, {
     key: `invitation:${invitation._id.toHexString()}:created`,
@@ -273,7 +282,7 @@ export function createInvitationService(deps: Deps) {
       const updated = await Invitation.findOneAndUpdate(
         { _id: new Types.ObjectId(id), group: access.group._id, revokedAt: null },
         { $set: { revokedAt: now } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<InvitationDoc>();
       if (!updated) {
         // Already revoked is fine (same outcome); another group's invitation does not exist here.
@@ -362,7 +371,7 @@ export function createInvitationService(deps: Deps) {
       const consumed = await Invitation.findOneAndUpdate(
         filter,
         { $inc: { usesLeft: -1 }, $push: { redemptions: { user: userId, at: now } } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<InvitationDoc>();
       if (!consumed) throw new InvitationInvalidError();
 

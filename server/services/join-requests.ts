@@ -48,7 +48,7 @@ export function createJoinRequestService(deps: Deps) {
       const request = await JoinRequest.findOneAndUpdate(
         { group: group._id, email: data.email, status: 'pending' },
         { $set: { answers, updatedAt: now }, $setOnInsert: { createdAt: now } },
-        { upsert: true, new: true, timestamps: false },
+        { upsert: true, returnDocument: 'after', timestamps: false },
       ).lean<JoinRequestDoc>();
       if (!request) throw new Error('join request upsert returned nothing');
       await recordAudit(deps, {
@@ -83,7 +83,7 @@ export function createJoinRequestService(deps: Deps) {
       const decided = await JoinRequest.findOneAndUpdate(
         { _id: id, group: access.group._id, status: 'pending' },
         { $set: { status: 'approved', decidedBy: actor.userId, decidedAt: now } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<JoinRequestDoc>();
       if (!decided) return notPending(id, access.group._id);
       const { invitation } = await issueInvitation(
@@ -119,7 +119,7 @@ export function createJoinRequestService(deps: Deps) {
       const decided = await JoinRequest.findOneAndUpdate(
         { _id: id, group: access.group._id, status: 'pending' },
         { $set: { status: 'declined', decidedBy: actor.userId, decidedAt: now, message } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<JoinRequestDoc>();
       if (!decided) return notPending(id, access.group._id);
       await recordAudit(deps, {

@@ -96,7 +96,7 @@ export function createMembershipService(deps: Deps) {
       const left = await Membership.findOneAndUpdate(
         { user: actor.userId, group: group._id, status: 'active' },
         { $set: { status: 'left', endedAt: now } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<MembershipDoc>();
       if (!left) throw new NotFoundError();
       await recordAudit(deps, {
@@ -130,7 +130,7 @@ export function createMembershipService(deps: Deps) {
       const removed = await Membership.findOneAndUpdate(
         { _id: target?._id, status: 'active' },
         { $set: { status: 'removed', endedAt: now } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<MembershipDoc>();
       if (!removed) throw new NotFoundError();
       await recordAudit(deps, {
