@@ -6,7 +6,14 @@ module.exports = {
   transform: {
     // Type checking is done once by `npm run typecheck`; the tests only transpile.
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    // otplib (TOTP) loads @scure/base and @noble/hashes 2, ES modules only: Node requires them
+    // natively but Jest's loader cannot, so Jest compiles them to CommonJS.
+    '^.+/node_modules/(@scure|@noble)/.+\\.js$': [
+      'ts-jest',
+      { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true } },
+    ],
   },
+  transformIgnorePatterns: ['^(?!.*/node_modules/(@scure|@noble)/).*/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
   testTimeout: 30000,

@@ -1,4 +1,11 @@
 import type { Deps } from '../deps';
+import { createAccountService } from './accounts';
+import { createMyGroupsService } from './my-groups';
+import { createConsentService } from './consent';
+import { createGroupService } from './groups';
+import { createInvitationService } from './invitations';
+import { createJoinRequestService } from './join-requests';
+import { createMembershipService } from './memberships';
 import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
@@ -11,6 +18,13 @@ import { createReviewService } from './reviews';
 export function createServices(deps: Deps) {
   return {
     deps,
+    accounts: createAccountService(deps),
+    myGroups: createMyGroupsService(deps),
+    groups: createGroupService(deps),
+    invitations: createInvitationService(deps),
+    joinRequests: createJoinRequestService(deps),
+    memberships: createMembershipService(deps),
+    consent: createConsentService(deps),
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),

@@ -1,6 +1,21 @@
 import type { RouteSpec } from '../define-route';
+import { accountRoutes } from './account';
+import { adminRoutes } from './admin';
+import { adminGroupRoutes } from './admin-groups';
+import { authRoutes } from './auth';
 import { conversationRoutes } from './conversation';
+import { groupRoutes } from './groups';
+import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
-export const allRoutes: RouteSpec[] = [...conversationRoutes, ...moderationRoutes];
+export const allRoutes: RouteSpec[] = [
+  ...homeRoutes,
+  ...authRoutes,
+  ...accountRoutes,
+  ...adminRoutes,
+  ...adminGroupRoutes,
+  ...groupRoutes,
+  ...conversationRoutes,
+  ...moderationRoutes,
+];
