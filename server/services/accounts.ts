@@ -257,7 +257,7 @@ export function createAccountService(deps: Deps) {
       const updated = await User.findOneAndUpdate(
         { _id: user._id },
         { $set: { passwordHash }, $inc: { sessionEpoch: 1 } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<UserDoc>();
       deps.log.info({ userId: String(user._id) }, 'password changed');
       events.emit('user.sessions_revoked', { userId: String(user._id) });
