@@ -7,10 +7,15 @@ import pino from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import { io as connectSocket, type Socket as ClientSocket } from 'socket.io-client';
 import request from 'supertest';
+import { generateSync } from 'otplib';
+import { User } from '../../models';
 import { createApp } from '../../server/app';
+import { newTotpSecret } from '../../server/auth/totp';
+import type { ManualClock } from '../../server/clock';
 import { appKit } from '../../server/http/app-kit';
 import { createServices, type Services } from '../../server/services';
 import { attachBroadcasters, createSocketServer } from '../../server/sockets';
+import type { SocketHandlerSpec } from '../../server/sockets/define-handler';
 import { testDeps, type TestDeps } from './deps';
 
 export interface TestApp {
@@ -37,7 +42,7 @@ function databaseUri(name: string): string {
  * `env` overrides configuration (NODE_ENV=test, bcrypt cost 4, fixed test pepper by default).
  */
 export async function startTestApp(
-  opts: { name?: string; env?: Record<string, string> } = {},
+  opts: { name?: string; env?: Record<string, string>; handlers?: SocketHandlerSpec[] } = {},
 ): Promise<TestApp> {
   mongoose.set('strictQuery', true);
   if (mongoose.connection.readyState !== 1) {
@@ -49,7 +54,7 @@ export async function startTestApp(
   const services = createServices(deps);
   const app = createApp(deps, services);
   const server = http.createServer(app);
-  const io = createSocketServer(server, deps, services, appKit(app));
+  const io = createSocketServer(server, deps, services, appKit(app), opts.handlers);
   const detach = attachBroadcasters(io, deps);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
@@ -98,6 +103,8 @@ export async function signIn(
   baseUrl: string,
   email: string,
   password: string,
+  /** For accounts with TOTP (see `enableTotp`): the code is made at the app's clock time. */
+  secondFactor?: { secret: string; clock: ManualClock },
 ): Promise<SignedInAgent> {
   const agent = request.agent(baseUrl);
   const page = await agent.get('/login').expect(200);
@@ -112,8 +119,24 @@ export async function signIn(
   // The session was regenerated at sign-in: take the new CSRF token from the next page (the start
   // page, or the second-factor page the sign-in led to).
   const next = await agent.get(String(login.headers.location ?? '/')).redirects(1);
-  const token = csrfFrom(next.text);
+  let token = csrfFrom(next.text);
+  if (secondFactor && login.headers.location === '/login/code') {
+    const { secret, clock } = secondFactor;
+    // Each code works once: move the clock past this step for the next sign-in.
+    const code = generateSync({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
+    clock.advance(30_000);
+    const done = await agent.post('/login/code').type('form').send({ _csrf: token, code });
+    if (done.status !== 303) throw new Error(`second factor failed with status ${done.status}`);
+    token = csrfFrom((await agent.get('/')).text);
+  }
   return Object.assign(agent, { baseUrl, csrf: () => token, cookie: () => cookie });
+}
+
+/** Turns TOTP on for a user directly in the database; returns the secret for `signIn`. */
+export async function enableTotp(userId: unknown): Promise<string> {
+  const secret = newTotpSecret();
+  await User.updateOne({ _id: userId }, { $set: { totp: { secret, enabledAt: new Date() } } });
+  return secret;
 }
 
 /** A connected Socket.IO client using the agent's session (rejects on `connect_error`). */
