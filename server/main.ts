@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   const log = createLogger(config);
   log.info({ env: config.env, instance: config.instanceId }, 'Harbour starting');
 
-  mongoose.set('sanitizeFilter', true);
+  // Unknown fields in filters are dropped. Operator injection is prevented at the edge instead of
+  // with sanitizeFilter (which would make every service wrap `$gt`/`$in` in mongoose.trusted):
+  // every route body, query and socket payload is parsed by a zod schema into plain strings.
   mongoose.set('strictQuery', true);
   // The database module comes from the engine work; typed by the contract above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
