@@ -13,6 +13,7 @@ import { zodIssues } from '../http/mount-routes';
 import { en } from '../i18n/en';
 import type { Services } from '../services';
 import type { Ack, SocketHandlerSpec } from './define-handler';
+import { attachBroadcaster } from './broadcaster';
 import { allHandlers } from './handlers';
 import '../http/types';
 
@@ -233,8 +234,8 @@ function errorInfo(error: unknown) {
 
 /**
  * Subscribes the socket layer to domain events. Foundation's part: sessions that end close their
- * sockets at once. The conversation broadcaster (`server/sockets/broadcaster.ts`,
- * `attachBroadcaster(io, deps)`) is attached here too once it is on main. Returns an unsubscribe.
+ * sockets at once. The conversation broadcaster (`server/sockets/broadcaster.ts`) delivers posts,
+ * queue changes, notifications and membership changes. Returns an unsubscribe.
  */
 export function attachBroadcasters(io: Server, deps: Deps): () => void {
   const offs = [
@@ -244,6 +245,7 @@ export function attachBroadcasters(io: Server, deps: Deps): () => void {
     deps.events.on('session.ended', ({ sessionId }) => {
       io.in(sessionRoom(sessionId)).disconnectSockets(true);
     }),
+    attachBroadcaster(io, deps),
   ];
   return () => offs.forEach((off) => off());
 }
