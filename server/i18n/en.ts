@@ -217,6 +217,7 @@ export const en = {
     untilLifted: 'a moderator lifts it',
   },
   moderation: {
+    queueLink: 'Review queue',
     pageTitle: (group: string) => `${group}: review queue`,
     empty: 'Nothing waiting. Thank you!',
     priority: 'Priority: may need support now',

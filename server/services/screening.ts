@@ -43,13 +43,12 @@ const rules: ScreeningRule[] = [
   {
     kind: 'attachment',
     code: 'markup',
-    pattern:
-      /<\s{0,3}(?:img|iframe|video|object|embed)\b|!\[[^\]\n]{0,200}\]\(|data:[a-z]{1,20}\//i,
+    pattern: /<\s{0,3}(?:img|iframe|video|object|embed)\b|!\[[^\]\n]{0,40}\]\(|data:[a-z]{1,20}\//i,
   },
   {
     kind: 'attachment',
     code: 'file',
-    pattern: /\b[\w-]{1,100}\.(?:jpe?g|png|gif|webp|heic|bmp|pdf|docx?|xlsx?|pptx?|mp4|mov|zip)\b/i,
+    pattern: /\w\.(?:jpe?g|png|gif|webp|heic|bmp|pdf|docx?|xlsx?|pptx?|mp4|mov|zip)\b/i,
   },
   {
     kind: 'attachment',
@@ -89,7 +88,8 @@ const rules: ScreeningRule[] = [
   {
     kind: 'personal_information',
     code: 'email',
-    pattern: /[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,5}/i,
+    // One character of the local part is enough to know it is an address (and keeps it linear).
+    pattern: /[a-z0-9._%+-]@[a-z0-9-]{1,63}\.[a-z0-9.-]{2,100}/i,
   },
   {
     kind: 'personal_information',

@@ -13,7 +13,10 @@ export const homeRoutes = [
         return res.redirect(303, req.user.totpEnabled ? '/login/code' : '/account/two-factor');
       }
       const groups = actor ? await services.myGroups.listMyGroups(actor) : [];
-      res.render('pages/home', { title: en.home.title, groups });
+      // Unread approved posts per group (the member's read marker against the group's sequence).
+      const unread = actor ? await services.posts.unreadCounts(actor) : [];
+      const unreadBySlug = Object.fromEntries(unread.map((u) => [u.slug, u.unread]));
+      res.render('pages/home', { title: en.home.title, groups, unreadBySlug });
     },
   }),
 ];

@@ -194,7 +194,7 @@ describe('the conversation page without JavaScript', () => {
     expect(back.text).toContain('Gentler now');
   });
 
-  it('reactions work as a plain form on approved posts', async () => {
+  it('unread counts and marker; reactions work as a plain form on approved posts', async () => {
     const w = await world();
     await sent(postForm(w.author, w.slug, 'React to me'));
     const post = await Post.findOne({ group: w.group._id }).lean();
@@ -204,7 +204,11 @@ describe('the conversation page without JavaScript', () => {
       .type('form')
       .send({ _csrf: csrfFrom(queue.text), version: '1' })
       .expect(303);
+    const home = await w.other.get('/').expect(200);
+    expect(home.text).toContain('1 new');
     const page = await w.other.get(`/g/${w.slug}/conversation`).expect(200);
+    expect(page.text).toContain('New since your last visit');
+    expect((await w.other.get('/').expect(200)).text).not.toContain('1 new');
     await w.other
       .post(`/g/${w.slug}/posts/${String(post!._id)}/react`)
       .type('form')
