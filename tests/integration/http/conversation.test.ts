@@ -180,6 +180,10 @@ describe('the conversation page without JavaScript', () => {
     expect(other.text).toContain('Please approve me');
     expect(other.text).not.toContain('Please reject me');
 
+    const notes = await w.author.get('/notifications').expect(200);
+    expect(notes.text).toContain('was not published');
+    expect(notes.text).toContain('Gentler, please');
+    expect(notes.text).not.toContain('Please reject me');
     const mine = await w.author.get(`/g/${w.slug}/conversation`).expect(200);
     expect(mine.text).toContain('The rule: Be kind');
     expect(mine.text).toContain('Gentler, please');
