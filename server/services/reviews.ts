@@ -292,13 +292,14 @@ export function createReviewService(deps: Deps) {
         authorName: names.get(String(p.author)) ?? FORMER_MEMBER,
         undoUntil: p.decision?.undoUntil?.toISOString() ?? '',
       }));
-      const open = isOpen(group.businessHours ?? DEFAULT_HOURS, now);
+      const hours = group.businessHours ?? DEFAULT_HOURS;
+      const open = isOpen(hours, now);
       const ctx = {
         viewer: facts(actor, access),
         names,
         track,
         now,
-        open,
+        hours,
         responseTargetMinutes: group.settings?.responseTargetMinutes ?? 30,
         crisisTargetMinutes: group.settings?.crisisTargetMinutes ?? 5,
       };
