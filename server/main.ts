@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { systemClock } from './clock';
@@ -46,9 +45,8 @@ async function main(): Promise<void> {
   const log = createLogger(config);
   log.info({ env: config.env, instance: config.instanceId }, 'Harbour starting');
 
-  mongoose.set('sanitizeFilter', true);
-  mongoose.set('strictQuery', true);
-  // The database module comes from the engine work; typed by the contract above.
+  // The database module comes from the engine work (it also hardens mongoose: sanitizeFilter and
+  // strictQuery); typed by the contract above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { connectDatabase } = require('./database') as { connectDatabase: ConnectDatabase };
   const database = await connectDatabase({

@@ -63,6 +63,8 @@ export function createSocketServer(
   deps: Deps,
   services: Services,
   kit: AppKit,
+  /** The events served; tests may pass their own, the app serves the registry. */
+  handlerSpecs: readonly SocketHandlerSpec[] = allHandlers,
 ): Server {
   const allowedOrigin = new URL(deps.config.publicUrl).origin;
   const io = new Server(httpServer, {
@@ -122,7 +124,7 @@ export function createSocketServer(
       });
   });
 
-  const handlers = new Map<string, SocketHandlerSpec>(allHandlers.map((h) => [h.event, h]));
+  const handlers = new Map<string, SocketHandlerSpec>(handlerSpecs.map((h) => [h.event, h]));
 
   io.on('connection', (socket) => {
     const state = socket.data as SocketState;
