@@ -20,8 +20,7 @@ const services = createServices(deps);
 let app: Express;
 
 beforeAll(async () => {
-  // See groups.test.ts: the foundation's sign-in queries are not written for sanitizeFilter yet.
-  await connectGroupsDb('groups-http-staff', { sanitizeFilter: false });
+  await connectGroupsDb('groups-http-staff');
   app = createApp(deps, services);
 });
 afterAll(disconnectGroupsDb);
