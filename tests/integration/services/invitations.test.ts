@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuditEvent, Invitation, Membership, User } from '../../../models';
+import { AuditEvent, Invitation, Membership, Notification, User } from '../../../models';
 import type { Visitor } from '../../../server/context';
 import { isAppError } from '../../../server/errors';
 import { en } from '../../../server/i18n/en';
