@@ -279,6 +279,11 @@ describe('administrator pages', () => {
       .expect(303);
     const after = await page(agent, '/admin/documents');
     expect(after.text).toContain(en.documents.currentVersion(1));
+
+    const audit = await page(agent, '/admin/audit');
+    expect(audit.text).toContain(en.audit.intact);
+    expect(audit.text).toContain('membership.roles_changed');
+    expect(audit.text).not.toContain('helper@example.test');
   });
 
   it('members cannot reach the administrators’ pages', async () => {
@@ -290,7 +295,7 @@ describe('administrator pages', () => {
       .type('form')
       .send({ email: member.email, password: TEST_PASSWORD, _csrf: login.csrf })
       .expect(303);
-    for (const path of ['/admin/groups', '/admin/groups/new', '/admin/documents']) {
+    for (const path of ['/admin/groups', '/admin/groups/new', '/admin/documents', '/admin/audit']) {
       expect((await agent.get(path).set('Accept', 'text/html')).status).toBe(404);
     }
   });
