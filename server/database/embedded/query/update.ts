@@ -5,6 +5,7 @@ import {
   Doc,
   addNumbers,
   bsonTypeName,
+  bsonTypeOf,
   clone,
   compareValues,
   isNumber,
@@ -320,7 +321,10 @@ export function upsertSeed(filter: Doc): Doc {
         if ('$eq' in v) setPath(out, k.split('.'), clone(v.$eq));
         else if ('$in' in v && Array.isArray(v.$in) && v.$in.length === 1)
           setPath(out, k.split('.'), clone(v.$in[0]));
-      } else setPath(out, k.split('.'), clone(v));
+      } else if (!(v instanceof RegExp) && bsonTypeOf(v) !== 'BSONRegExp') {
+        // Regex conditions select; they are not values to store.
+        setPath(out, k.split('.'), clone(v));
+      }
     }
   };
   visit(filter);
