@@ -146,3 +146,19 @@ describe('find options', () => {
     expect(await coll.distinct('pets.kind', { age: { $gte: 25 } })).toEqual(['cat', 'dog']);
   });
 });
+
+describe('natural order and collation', () => {
+  test('$natural sorts by insertion order, either direction', async () => {
+    expect(await ids({}, { sort: { $natural: 1 } })).toEqual([1, 2, 3, 4]);
+    expect(await ids({}, { sort: { $natural: -1 }, limit: 2 })).toEqual([4, 3]);
+  });
+
+  test('a non-simple collation is refused rather than ignored', async () => {
+    const err = (await coll
+      .find({ name: 'ann' }, { collation: { locale: 'en', strength: 2 } })
+      .toArray()
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.message).toMatch(/collation .* not supported/i);
+    expect(await ids({ name: 'Ann' }, { collation: { locale: 'simple' } })).toEqual([1]);
+  });
+});
