@@ -1,5 +1,6 @@
 import { Document, MongoServerError } from 'mongodb';
 import MongoStore from 'connect-mongo';
+import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { Harness, startHarness } from './harness';
 
 let h: Harness;
@@ -85,6 +86,23 @@ describe('connect-mongo session store', () => {
     expect(await call<unknown>((cb) => store.get('sid-1', cb))).toBeFalsy();
     const indexes = await h.client.db('sessions_db').collection('sessions').indexes();
     expect(indexes.find((i) => i.key.expires === 1)?.expireAfterSeconds).toBe(0);
-    await store.close().catch(() => undefined);
+  });
+});
+
+describe('rate-limiter-flexible Mongo store', () => {
+  test('counts points per key and rejects past the limit', async () => {
+    const limiter = new RateLimiterMongo({
+      storeClient: h.client,
+      dbName: 'limits',
+      points: 2,
+      duration: 60,
+    });
+    const first = await limiter.consume('ip-1');
+    expect(first.remainingPoints).toBe(1);
+    await limiter.consume('ip-1');
+    const rejected = await limiter.consume('ip-1').catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(RateLimiterRes);
+    expect((rejected as RateLimiterRes).consumedPoints).toBe(3);
+    expect((await limiter.consume('ip-2')).remainingPoints).toBe(1);
   });
 });
