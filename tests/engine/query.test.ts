@@ -131,6 +131,22 @@ describe('find options', () => {
     expect(pos).toEqual({ _id: 1, pets: [{ kind: 'dog', age: 9 }] });
   });
 
+  test('{ _id: 1 } alone returns only _id; expressions and literals compute fields', async () => {
+    expect(await coll.findOne({ _id: 2 as never }, { projection: { _id: 1 } })).toEqual({ _id: 2 });
+    const computed = await coll.findOne(
+      { _id: 2 as never },
+      {
+        projection: {
+          _id: 0,
+          who: '$name',
+          kind: { $literal: 'person' },
+          older: { $add: ['$age', 1] },
+        },
+      },
+    );
+    expect(computed).toEqual({ who: 'bob', kind: 'person', older: 26 });
+  });
+
   test('mixing inclusion and exclusion is an error', async () => {
     const err = await coll
       .findOne({}, { projection: { name: 1, age: 0 } })
