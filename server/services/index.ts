@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { createAccountService } from './accounts';
 import { createMyGroupsService } from './my-groups';
+import { createAuditService } from './audit';
 import { createConsentService } from './consent';
 import { createGroupService } from './groups';
 import { createInvitationService } from './invitations';
@@ -25,6 +26,7 @@ export function createServices(deps: Deps) {
     joinRequests: createJoinRequestService(deps),
     memberships: createMembershipService(deps),
     consent: createConsentService(deps),
+    audit: createAuditService(deps),
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
