@@ -131,6 +131,7 @@ export const en = {
     backHome: 'Go to the start page',
   },
   posts: {
+    conversationLink: 'Conversation',
     pageTitle: (group: string) => `${group}: conversation`,
     composerLabel: 'Write to the group',
     replyLabel: 'Write a reply',

@@ -252,6 +252,8 @@ export function createReviewService(deps: Deps) {
         undoUntil: string;
       }>;
       open: boolean;
+      isAdvocate: boolean;
+      consentPending: string[];
     }> {
       const access = await requireGroupAccess(clock, actor, input.group, 'moderate');
       const { group } = access;
@@ -318,6 +320,8 @@ export function createReviewService(deps: Deps) {
         items: posts.map((p) => presentQueueItem(p, ctx)),
         recent,
         open,
+        isAdvocate: access.isAdvocate,
+        consentPending: access.consentPending,
       };
     },
 
