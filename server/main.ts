@@ -42,7 +42,7 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config);
-  log.info({ env: config.env, instance: config.instanceId }, 'Harbour starting');
+  log.info({ env: config.env }, 'Harbour starting');
 
   // The database module comes from the engine work (it also hardens mongoose: sanitizeFilter and
   // strictQuery); typed by the contract above.
