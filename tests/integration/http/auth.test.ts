@@ -190,6 +190,24 @@ describe('CSRF', () => {
     expect(fetchSite.status).toBe(403);
     expect((await User.findById(user._id).lean())?.displayName).toBe(user.displayName);
 
+    const nullOriginCrossSite = await agent
+      .post('/account/name')
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .type('form')
+      .send({ displayName: 'Kim', _csrf: agent.csrf() });
+    expect(nullOriginCrossSite.status).toBe(403);
+    expect((await User.findById(user._id).lean())?.displayName).toBe(user.displayName);
+
+    // What a browser sends for our own form under Referrer-Policy: no-referrer.
+    const browserForm = await agent
+      .post('/account/name')
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ displayName: 'Kim', _csrf: agent.csrf() });
+    expect(browserForm.status).toBe(303);
+
     const ok = await agent
       .post('/account/name')
       .set('Origin', t.baseUrl)
