@@ -13,6 +13,13 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
+  {
+    files: ['*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: false } },

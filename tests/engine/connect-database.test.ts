@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose, { Schema } from 'mongoose';
+import { connectDatabase } from '../../server/database';
+
+jest.setTimeout(60_000);
+
+describe('connectDatabase without MONGODB_URI', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'harbour-connect-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts the embedded engine, keeps data in <dataDir>/db, and stops it on close', async () => {
+    const Note = mongoose.model('Note', new Schema({ text: String, n: Number }));
+    const db = await connectDatabase({ dataDir });
+    expect(db.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/harbour$/);
+    await Note.create({ text: 'hello', n: 1 });
+    // sanitizeFilter: an operator smuggled in as a value is refused instead of matching everything.
+    await expect(Note.find({ text: { $ne: 'x' } as unknown as string })).rejects.toThrow(
+      /Cast to string/,
+    );
+    // strictQuery 'throw': a typo in a filter fails instead of matching every document.
+    await expect(Note.find({ txet: 'hello' })).rejects.toThrow(/strictQuery|not in schema/);
+    const engine = db.engine;
+    await db.close();
+    expect(await engine?.exited).toEqual({ code: 0, signal: null });
+
+    const again = await connectDatabase({ dataDir });
+    expect((await Note.find({}).lean()).map((d) => d.text)).toEqual(['hello']);
+    await again.close();
+  });
+});

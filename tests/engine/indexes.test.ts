@@ -1,0 +1,233 @@
+import { Collection, Document, MongoServerError } from 'mongodb';
+import { Harness, startHarness } from './harness';
+
+let h: Harness;
+let clock = new Date('2026-06-01T12:00:00Z');
+let n = 0;
+beforeAll(async () => {
+  h = await startHarness(() => clock);
+});
+afterAll(() => h.close());
+const fresh = (): Collection<Document> => h.client.db('idx').collection(`c${n++}`);
+
+async function winningStage(
+  coll: Collection<Document>,
+  filter: Document,
+  sort?: Document,
+): Promise<Document> {
+  const cursor = coll.find(filter);
+  if (sort) cursor.sort(sort);
+  const plan = (await cursor.explain('queryPlanner')) as Document;
+  return plan.queryPlanner.winningPlan as Document;
+}
+
+describe('unique indexes', () => {
+  test('a duplicate fails with code 11000, keyPattern, keyValue and the mongod message', async () => {
+    const coll = fresh();
+    await coll.createIndex({ email: 1 }, { unique: true });
+    await coll.insertOne({ email: 'a@example.org' });
+    const err = (await coll
+      .insertOne({ email: 'a@example.org' })
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(11000);
+    expect(err.keyPattern).toEqual({ email: 1 });
+    expect(err.keyValue).toEqual({ email: 'a@example.org' });
+    expect(err.message).toBe(
+      `E11000 duplicate key error collection: idx.${coll.collectionName} index: email_1 dup key: { email: "a@example.org" }`,
+    );
+  });
+
+  test('_id is always unique', async () => {
+    const coll = fresh();
+    await coll.insertOne({ _id: 'x' as never });
+    const err = (await coll
+      .insertOne({ _id: 'x' as never })
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.code).toBe(11000);
+    expect(err.message).toContain('index: _id_ dup key: { _id: "x" }');
+  });
+
+  test('an update that would duplicate a unique key fails and changes nothing', async () => {
+    const coll = fresh();
+    await coll.createIndex({ a: 1, b: 1 }, { unique: true });
+    await coll.insertMany([
+      { a: 1, b: 1 },
+      { a: 1, b: 2 },
+    ]);
+    const err = (await coll
+      .updateOne({ b: 2 }, { $set: { b: 1 } })
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.code).toBe(11000);
+    expect(err.keyValue).toEqual({ a: 1, b: 1 });
+    expect(await coll.countDocuments({ b: 2 })).toBe(1);
+  });
+
+  test('creating a unique index over duplicates fails', async () => {
+    const coll = fresh();
+    await coll.insertMany([{ a: 1 }, { a: 1 }]);
+    const err = (await coll
+      .createIndex({ a: 1 }, { unique: true })
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.code).toBe(11000);
+    expect((await coll.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
+  });
+
+  test('sparse unique ignores documents without the field; non-sparse treats missing as null', async () => {
+    const sparse = fresh();
+    await sparse.createIndex({ handle: 1 }, { unique: true, sparse: true });
+    await sparse.insertMany([{ x: 1 }, { x: 2 }, { handle: 'h' }]);
+    expect(await sparse.countDocuments()).toBe(3);
+    const dense = fresh();
+    await dense.createIndex({ handle: 1 }, { unique: true });
+    await dense.insertOne({ x: 1 });
+    const err = (await dense.insertOne({ x: 2 }).catch((e: unknown) => e)) as MongoServerError;
+    expect(err.code).toBe(11000);
+  });
+
+  test('a partial unique index only constrains matching documents', async () => {
+    const coll = fresh();
+    await coll.createIndex(
+      { user: 1 },
+      { unique: true, partialFilterExpression: { active: true } },
+    );
+    await coll.insertMany([
+      { user: 'u', active: false },
+      { user: 'u', active: false },
+      { user: 'u', active: true },
+    ]);
+    const err = (await coll
+      .insertOne({ user: 'u', active: true })
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.code).toBe(11000);
+  });
+});
+
+describe('index use', () => {
+  let coll: Collection<Document>;
+  beforeAll(async () => {
+    coll = fresh();
+    await coll.insertMany(
+      Array.from({ length: 300 }, (_, i) => ({
+        group: i % 3,
+        at: i,
+        tags: [`t${i % 5}`, 'all'],
+        name: `n${i}`,
+      })),
+    );
+    await coll.createIndexes([
+      { key: { group: 1, at: -1 } },
+      { key: { tags: 1 } },
+      { key: { name: 1 } },
+    ]);
+  });
+
+  test('explain shows IXSCAN for equality and range on an index prefix, COLLSCAN otherwise', async () => {
+    const eq = await winningStage(coll, { group: 1 });
+    expect(eq.stage).toBe('FETCH');
+    expect(eq.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'group_1_at_-1' });
+    const range = await winningStage(coll, { name: { $gte: 'n1', $lt: 'n2' } });
+    expect(range.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'name_1' });
+    expect((await winningStage(coll, { at: 5 })).stage).toBe('COLLSCAN');
+    expect((await winningStage(coll, { _id: 'x' })).stage).toBe('IDHACK');
+  });
+
+  test('indexed queries return the same results as scans, counted in engine stats', async () => {
+    const before = h.engine.stats();
+    const viaIndex = await coll
+      .find({ group: 2, at: { $gt: 100, $lte: 200 } })
+      .sort({ at: -1 })
+      .toArray();
+    const multikey = await coll.countDocuments({ tags: 't3' });
+    const inList = await coll.countDocuments({ name: { $in: ['n1', 'n2', 'nope'] } });
+    const after = h.engine.stats();
+    expect(after.indexScans - before.indexScans).toBe(3);
+    expect(after.collectionScans - before.collectionScans).toBe(0);
+    const expected = Array.from({ length: 300 }, (_, i) => i)
+      .filter((i) => i % 3 === 2 && i > 100 && i <= 200)
+      .reverse();
+    expect(viaIndex.map((d) => d.at)).toEqual(expected);
+    expect(multikey).toBe(60);
+    expect(inList).toBe(2);
+    await coll.countDocuments({ at: 7 });
+    expect(h.engine.stats().collectionScans - after.collectionScans).toBe(1);
+  });
+
+  test('a sort served by the index stops at the limit and keeps index order', async () => {
+    const top = await coll.find({ group: 0 }).sort({ at: -1 }).limit(3).toArray();
+    expect(top.map((d) => d.at)).toEqual([297, 294, 291]);
+    const bottom = await coll.find({ group: 0 }).sort({ at: 1 }).limit(2).toArray();
+    expect(bottom.map((d) => d.at)).toEqual([0, 3]);
+  });
+
+  test('index entries follow updates and deletes', async () => {
+    await coll.updateOne({ name: 'n10' }, { $set: { name: 'renamed' } });
+    expect(await coll.countDocuments({ name: 'n10' })).toBe(0);
+    expect(await coll.countDocuments({ name: 'renamed' })).toBe(1);
+    await coll.deleteOne({ name: 'renamed' });
+    expect(await coll.countDocuments({ name: 'renamed' })).toBe(0);
+  });
+});
+
+describe('index catalog commands', () => {
+  test('listIndexes on a missing collection fails with NamespaceNotFound (26)', async () => {
+    const err = (await h.client
+      .db('idx')
+      .collection('nope')
+      .listIndexes()
+      .toArray()
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.code).toBe(26);
+  });
+
+  test('createIndexes is idempotent; conflicting specs fail; dropIndexes removes', async () => {
+    const coll = fresh();
+    expect(await coll.createIndex({ a: 1 }, { unique: true })).toBe('a_1');
+    expect(await coll.createIndex({ a: 1 }, { unique: true })).toBe('a_1');
+    const conflict = (await coll
+      .createIndex({ a: 1 }, { name: 'a_1', sparse: true })
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(conflict.code).toBe(86);
+    const specs = await coll.listIndexes().toArray();
+    expect(specs).toEqual([
+      { v: 2, key: { _id: 1 }, name: '_id_' },
+      { v: 2, key: { a: 1 }, name: 'a_1', unique: true },
+    ]);
+    await coll.dropIndex('a_1');
+    expect((await coll.indexes()).map((i) => i.name)).toEqual(['_id_']);
+    const missing = (await coll.dropIndex('zz').catch((e: unknown) => e)) as MongoServerError;
+    expect(missing.code).toBe(27);
+  });
+});
+
+describe('TTL indexes', () => {
+  test('the monitor removes expired documents through durable commits', async () => {
+    const coll = fresh();
+    await coll.createIndex({ expires: 1 }, { expireAfterSeconds: 0 });
+    await coll.createIndex({ createdAt: 1 }, { expireAfterSeconds: 60 });
+    await coll.insertMany([
+      { k: 'expired', expires: new Date(clock.getTime() - 1000) },
+      { k: 'future', expires: new Date(clock.getTime() + 60_000) },
+      { k: 'old', createdAt: new Date(clock.getTime() - 61_000) },
+      { k: 'young', createdAt: new Date(clock.getTime() - 30_000) },
+      { k: 'not a date', expires: 'tomorrow' },
+    ]);
+    const commitsBefore = h.commits.length;
+    h.engine.startTtlMonitor(20);
+    await new Promise((r) => setTimeout(r, 120));
+    expect((await coll.find({}).toArray()).map((d) => d.k).sort()).toEqual([
+      'future',
+      'not a date',
+      'young',
+    ]);
+    const deletes = h.commits
+      .slice(commitsBefore)
+      .flat()
+      .filter((op) => op.op === 'delete');
+    expect(deletes).toHaveLength(2);
+    clock = new Date(clock.getTime() + 120_000);
+    await new Promise((r) => setTimeout(r, 120));
+    h.engine.stop();
+    expect((await coll.find({}).toArray()).map((d) => d.k)).toEqual(['not a date']);
+  });
+});
