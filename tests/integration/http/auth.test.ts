@@ -160,6 +160,21 @@ describe('signing in and out', () => {
     // Someone else signs in normally.
     await expect(signIn(t.baseUrl, other.email, TEST_PASSWORD)).resolves.toBeDefined();
   });
+  it('lets no more than 5 parallel guesses through for one account', async () => {
+    const victim = await createUser();
+    const { agent, csrf } = await loginPage();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrf, email: victim.email, password: `parallel guess ${i}` }),
+      ),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+  });
 });
 
 describe('CSRF', () => {
