@@ -253,7 +253,11 @@ export class Engine {
     const name = Object.keys(cmd)[0];
     try {
       if (name === undefined) throw new CommandError(59, 'CommandNotFound', 'no such command: ');
-      if (cmd.startTransaction !== undefined || cmd.autocommit !== undefined) {
+      if (
+        cmd.txnNumber !== undefined ||
+        cmd.startTransaction !== undefined ||
+        cmd.autocommit !== undefined
+      ) {
         throw new CommandError(
           20,
           'IllegalOperation',
