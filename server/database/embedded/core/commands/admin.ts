@@ -5,7 +5,7 @@ import { compileFilter } from '../../query/match';
 import { JournalOp } from '../../storage/types';
 import { Collection } from '../collection';
 import type { Engine } from '../engine';
-import { CommandError, badValue } from '../errors';
+import { CommandError, notSupported } from '../errors';
 import { cursorOf } from './cursor-reply';
 import { CommandHandler } from './types';
 
@@ -31,6 +31,18 @@ export function helloReply(engine: Engine, connectionId: number, legacyName = fa
     ok: new Double(1),
   };
 }
+
+const UNSUPPORTED_CREATE_OPTIONS = [
+  'viewOn',
+  'pipeline',
+  'validator',
+  'capped',
+  'timeseries',
+  'clusteredIndex',
+  'expireAfterSeconds',
+  'changeStreamPreAndPostImages',
+  'encryptedFields',
+];
 
 const ok = (extra: Doc = {}): Doc => ({ ...extra, ok: new Double(1) });
 
@@ -147,8 +159,12 @@ export const ADMIN_COMMANDS: Record<string, CommandHandler> = {
     if (engine.collection(db, name)) {
       throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${name} already exists.`);
     }
-    if (cmd.viewOn !== undefined)
-      throw badValue("views are not supported by Harbour's embedded database engine");
+    // Options that would change behaviour are refused rather than stored and ignored.
+    for (const option of UNSUPPORTED_CREATE_OPTIONS) {
+      if (cmd[option] !== undefined && cmd[option] !== false) {
+        throw notSupported(`The collection option '${option}'`);
+      }
+    }
     const options: Doc = {};
     for (const [k, v] of Object.entries(cmd)) {
       if (k !== 'create' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern')
