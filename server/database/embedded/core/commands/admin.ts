@@ -89,7 +89,6 @@ export const ADMIN_COMMANDS: Record<string, CommandHandler> = {
       maxBsonObjectSize: new Int32(MAX_BSON_SIZE),
       storageEngines: ['harbour'],
     }),
-  buildinfo: (e, d, c, n) => ADMIN_COMMANDS.buildInfo?.(e, d, c, n) ?? ok(),
   getParameter: (_e, _db, cmd) => {
     const out: Doc = {};
     if ('featureCompatibilityVersion' in cmd) out.featureCompatibilityVersion = { version: '7.0' };
