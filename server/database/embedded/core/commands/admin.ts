@@ -75,20 +75,24 @@ function collectionInfo(coll: Collection): Doc {
 const hello: CommandHandler = (engine, _db, cmd, conn) =>
   helloReply(engine, conn.connectionId, !('hello' in cmd));
 
+const buildInfo: CommandHandler = () =>
+  ok({
+    version: '7.0.0',
+    gitVersion: 'harbour-embedded',
+    versionArray: [new Int32(7), new Int32(0), new Int32(0), new Int32(0)],
+    bits: new Int32(64),
+    maxBsonObjectSize: new Int32(MAX_BSON_SIZE),
+    storageEngines: ['harbour'],
+  });
+
 export const ADMIN_COMMANDS: Record<string, CommandHandler> = {
   hello,
   isMaster: hello,
   ismaster: hello,
   ping: () => ok(),
-  buildInfo: () =>
-    ok({
-      version: '7.0.0',
-      gitVersion: 'harbour-embedded',
-      versionArray: [new Int32(7), new Int32(0), new Int32(0), new Int32(0)],
-      bits: new Int32(64),
-      maxBsonObjectSize: new Int32(MAX_BSON_SIZE),
-      storageEngines: ['harbour'],
-    }),
+  buildInfo,
+  // The driver's admin().buildInfo() sends the lower-case spelling.
+  buildinfo: buildInfo,
   getParameter: (_e, _db, cmd) => {
     const out: Doc = {};
     if ('featureCompatibilityVersion' in cmd) out.featureCompatibilityVersion = { version: '7.0' };
