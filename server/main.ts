@@ -12,6 +12,7 @@ import { createMailer } from './mail';
 import { createServices } from './services';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { createRedisLink, useRedisAdapter } from './sockets/redis-adapter';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -31,7 +32,8 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config);
-  log.info({ env: config.env }, 'Harbour starting');
+  // Every log line carries `instance` (INSTANCE_ID, or the pid); this one says it plainly.
+  log.info({ env: config.env, instanceId: config.instanceId }, 'Harbour starting');
 
   // MONGODB_URI, or the embedded engine; also hardens mongoose (sanitizeFilter, strictQuery).
   const database = await connectDatabase({
@@ -50,13 +52,19 @@ async function main(): Promise<void> {
   const services = createServices(deps);
   // Default terms of use and privacy notice, before anyone can be asked to accept them.
   await ensureDefaultDocuments(deps);
-  const app = createApp(deps, services);
+  // With REDIS_URL, several instances share socket rooms; without it, one instance as before.
+  const redis = config.redisUrl ? createRedisLink(config.redisUrl, log) : null;
+  const app = createApp(deps, services, redis ? { readiness: { redis: () => redis.ready() } } : {});
   const server = http.createServer(app);
   // Slow or stalled clients must not hold connections open.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   const io = createSocketServer(server, deps, services, appKit(app));
+  if (redis) {
+    useRedisAdapter(io, redis);
+    log.info({ event: 'socket_adapter', adapter: 'redis' }, 'sockets shared through Redis');
+  }
   const detach = attachBroadcasters(io, deps);
 
   await new Promise<void>((resolve, reject) => {
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
       void io.close();
       server.closeIdleConnections();
       await closed;
+      await redis?.close();
       await database.close();
       log.info('stopped');
       process.exit(0);
