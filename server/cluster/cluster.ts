@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../database/embedded/process';
 import { projectRoot } from '../paths';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy';
-import { startLocalRedis, type LocalRedis } from './redis-server';
+import { freePort, startLocalRedis, type LocalRedis } from './redis-server';
 
 /**
  * The scale-out layout on one machine, for `npm run cluster`, the cluster tests and the
@@ -133,7 +134,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const sessionSecret = randomBytes(32).toString('hex');
     const command = instanceCommand(opts.entry ?? 'tsx');
 
-    const start = (index: number): Running => {
+    const start = (index: number, port: number): Running => {
       const id = `i${index + 1}`;
       const child = spawn(process.execPath, command, {
         cwd: projectRoot(),
@@ -145,7 +146,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
           LOG_LEVEL: 'info',
           ...opts.env,
           HOST: '127.0.0.1',
-          PORT: '0',
+          PORT: String(port),
           PUBLIC_URL: proxy!.url,
           TRUST_PROXY: 'loopback',
           MONGODB_URI: mongodbUri!,
@@ -171,7 +172,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         index,
         id,
         pid: child.pid ?? 0,
-        url: '',
+        url: `http://127.0.0.1:${port}`,
         alive: true,
         output: () => output,
       };
@@ -184,7 +185,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       return { info, child, exited };
     };
 
-    for (let i = 0; i < count; i++) running.push(start(i));
+    // Fixed ports chosen up front (not PORT=0), so readiness does not depend on the log level.
+    for (let i = 0; i < count; i++) running.push(start(i, await freePort()));
     const timeoutMs = opts.readyTimeoutMs ?? 60_000;
     await Promise.all(running.map((r) => waitListening(r, timeoutMs)));
     proxy.setBackends(
@@ -221,7 +223,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   }
 }
 
-/** Waits for "Harbour is listening" (with its port) and a 200 from /readyz. */
+/** Waits for a 200 from the instance's /readyz (database and Redis both up). */
 async function waitListening(r: Running, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -230,20 +232,20 @@ async function waitListening(r: Running, timeoutMs: number): Promise<void> {
         `instance ${r.info.id} exited during start:\n${r.info.output().slice(-4000)}`,
       );
     }
-    const m = /"port":(\d+)[^\n]*"msg":"Harbour is listening"/.exec(r.info.output());
-    if (m) {
-      const url = `http://127.0.0.1:${m[1]}`;
-      try {
-        const res = await fetch(`${url}/readyz`);
-        if (res.status === 200) {
-          r.info.url = url;
-          return;
-        }
-      } catch {
-        // not yet
-      }
-    }
+    if ((await statusOf(`${r.info.url}/readyz`)) === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`instance ${r.info.id} not ready in ${timeoutMs} ms:\n${r.info.output()}`);
+}
+
+/** The HTTP status of a GET, or 0 when nothing answers (node:http: works under Jest too). */
+function statusOf(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
 }
