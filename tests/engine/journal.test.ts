@@ -211,6 +211,23 @@ describe('journal', () => {
     await store.close();
   });
 
+  it('fails commits loudly, never hangs or acknowledges them, once the disk write fails', async () => {
+    const fatal: Error[] = [];
+    const store = await openInto(new StateModel(), { onFatal: (err) => fatal.push(err) });
+    await store.commit([put('posts', { _id: 1 })]);
+    // Simulate the disk failing under the journal: its file handle stops working.
+    await (store as unknown as { fh: { close(): Promise<void> } }).fh.close();
+    const inFlight = [
+      store.commit([put('posts', { _id: 2 })]),
+      store.commit([put('posts', { _id: 3 })]),
+    ];
+    await expect(inFlight[0]).rejects.toThrow(/journal write failed/);
+    await expect(inFlight[1]).rejects.toThrow(/journal write failed/);
+    await expect(store.commit([put('posts', { _id: 4 })])).rejects.toThrow(/journal write failed/);
+    expect(fatal).toHaveLength(1);
+    await store.close();
+  });
+
   it('refuses commits after close', async () => {
     const store = await openInto(new StateModel());
     await store.close();

@@ -92,13 +92,22 @@ async function main(): Promise<void> {
   });
   await lock.update({ host: env.HARBOUR_DB_HOST, port: server.port });
 
+  // Compact when the journal outgrows both the threshold and the last snapshot (so the cost of
+  // rewriting the state stays proportional to what was written). After a failure (e.g. a full
+  // disk) wait a minute rather than start a new journal segment every check.
+  let compactAfter = 0;
   const compactor = setInterval(() => {
     const s = store.stats();
-    if (stopping || s.journalBytes < Math.max(env.HARBOUR_DB_COMPACT_BYTES, s.snapshotBytes))
-      return;
+    if (stopping || Date.now() < compactAfter) return;
+    if (s.journalBytes < Math.max(env.HARBOUR_DB_COMPACT_BYTES, s.snapshotBytes)) return;
+    compactAfter = Number.MAX_SAFE_INTEGER; // one at a time
     store
       .compact(() => engine.dump())
+      .then(() => {
+        compactAfter = 0;
+      })
       .catch((err: Error) => {
+        compactAfter = Date.now() + 60_000;
         log.error({ event: 'compaction_failed', error: err.message });
       });
   }, env.HARBOUR_DB_COMPACT_CHECK_MS);

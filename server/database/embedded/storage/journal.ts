@@ -332,20 +332,24 @@ class Journal implements JournalDurable {
    */
   private async pump(): Promise<void> {
     this.pumping = true;
+    // Items taken off the queue but not yet settled: rejected too if the write fails.
+    let inFlight: Item[] = [];
     try {
       for (;;) {
         if (this.queue.length < this.expectedGroup) await this.gather();
         if (this.queue.length === 0) break;
         const head = this.queue[0] as Item;
         if (head.kind === 'switch') {
-          this.queue.shift();
+          inFlight = [this.queue.shift() as Item];
           await this.switchSegment();
+          inFlight = [];
           head.resolve();
           continue;
         }
         let n = 0;
         while (n < this.queue.length && (this.queue[n] as Item).kind !== 'switch') n++;
         const batch = this.queue.splice(0, n);
+        inFlight = batch;
         const bufs: Buffer[] = [];
         for (const item of batch) {
           if (item.kind !== 'data') continue;
@@ -366,20 +370,21 @@ class Journal implements JournalDurable {
         // Everyone who committed during this group's fsync, plus the group: the writers that
         // are active right now.
         this.expectedGroup = Math.max(1, bufs.length + this.queue.length);
+        inFlight = [];
         for (const item of batch) item.resolve();
       }
     } catch (err) {
-      this.fail(err instanceof Error ? err : new Error(String(err)));
+      this.fail(err instanceof Error ? err : new Error(String(err)), inFlight);
     } finally {
       this.pumping = false;
     }
   }
 
-  private fail(err: Error): void {
+  private fail(err: Error, inFlight: Item[]): void {
     // After a failed write or fsync the kernel may have dropped the dirty pages: retrying could
     // acknowledge data that is not on disk, so the journal refuses everything from now on.
     this.failed = new Error(`journal write failed: ${err.message}`);
-    for (const item of this.queue.splice(0)) item.reject(this.failed);
+    for (const item of [...inFlight, ...this.queue.splice(0)]) item.reject(this.failed);
     this.log('journal_failed', { error: err.message });
     this.opts.onFatal?.(this.failed);
   }
@@ -517,8 +522,11 @@ class Journal implements JournalDurable {
     await this.compaction?.catch(() => undefined);
     // Commits accepted before close still complete.
     if (!this.failed) await this.enqueue('barrier').catch(() => undefined);
-    await this.fh?.close();
+    const fh = this.fh;
     this.fh = undefined;
+    // After a failure the handle may be unusable too; closing it is then best effort.
+    if (this.failed) await fh?.close().catch(() => undefined);
+    else await fh?.close();
   }
 }
 
