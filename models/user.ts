@@ -25,6 +25,8 @@ const userSchema = new Schema(
       enabledAt: { type: Date },
       /** SHA-256 of each unused recovery code. */
       recoveryCodeHashes: { type: [String], default: undefined },
+      /** Last TOTP time step accepted: a code is never accepted twice (replay). */
+      lastTimeStep: { type: Number },
     },
     lastLoginAt: { type: Date },
   },

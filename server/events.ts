@@ -30,6 +30,8 @@ export interface DomainEventMap {
   'notification.created': { userId: string; notificationId: string };
   /** All of a user's live connections must end (logout everywhere, password change, erasure). */
   'user.sessions_revoked': { userId: string };
+  /** One session ended (sign-out): the sockets opened with it must close. */
+  'session.ended': { userId: string; sessionId: string };
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -9,17 +9,22 @@ import type { Services } from '../services';
  * suite can enumerate them. `access` is required: forgetting authorization fails to compile.
  *
  * - 'public': anyone (public group page, login, invitation redemption).
+ * - 'signed_in': signed in, second factor possibly still pending (only the second-factor and
+ *   sign-out routes use this).
  * - 'user': a signed-in person who completed the second factor where required.
  * - 'admin': a signed-in site administrator.
  * Group-level permissions are decided by the services (404 for anything hidden).
  */
-export type RouteAccess = 'public' | 'user' | 'admin';
+export type RouteAccess = 'public' | 'signed_in' | 'user' | 'admin';
 export type RateLimitName =
   'login' | 'redeem' | 'join_request' | 'submit' | 'react' | 'report' | 'mail';
 
 export interface RouteInput<P, Q, B> {
   caller: Caller;
-  /** Present for 'user' and 'admin' routes. */
+  /**
+   * Present for 'user' and 'admin' routes; on 'public' routes when the visitor is signed in; on
+   * 'signed_in' routes with `secondFactorDone` possibly false.
+   */
   actor: Actor | undefined;
   params: P;
   query: Q;
@@ -43,7 +48,6 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
-  /** When validation fails on a page route, render this view with the errors (else an error page). */
   handle(input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<void>;
 }
 

@@ -1,4 +1,12 @@
 import type { Deps } from '../deps';
+import { createAccountService } from './accounts';
+import { createMyGroupsService } from './my-groups';
+import { createAuditService } from './audit';
+import { createConsentService } from './consent';
+import { createGroupService } from './groups';
+import { createInvitationService } from './invitations';
+import { createJoinRequestService } from './join-requests';
+import { createMembershipService } from './memberships';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -8,6 +16,14 @@ import type { Deps } from '../deps';
 export function createServices(deps: Deps) {
   return {
     deps,
+    accounts: createAccountService(deps),
+    myGroups: createMyGroupsService(deps),
+    groups: createGroupService(deps),
+    invitations: createInvitationService(deps),
+    joinRequests: createJoinRequestService(deps),
+    memberships: createMembershipService(deps),
+    consent: createConsentService(deps),
+    audit: createAuditService(deps),
   };
 }
 

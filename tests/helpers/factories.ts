@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import bcrypt from 'bcrypt';
 import { Types } from 'mongoose';
 import {
   Consent,
@@ -11,7 +10,9 @@ import {
   type MembershipDoc,
   type UserDoc,
 } from '../../models';
+import { hashPassword } from '../../server/auth/passwords';
 import type { Actor } from '../../server/context';
+import { TEST_PASSWORD_PEPPER } from './deps';
 
 /**
  * Factories persist random but valid records; each test builds its own group (and people), so
@@ -34,10 +35,12 @@ export async function createUser(
     password: string;
   }> = {},
 ): Promise<UserDoc> {
+  // Hashed exactly as the app checks passwords (HMAC pre-hash with the test pepper, then bcrypt).
+  const hashOpts = { pepper: TEST_PASSWORD_PEPPER, cost: 4 };
   const passwordHash =
     fields.password !== undefined
-      ? await bcrypt.hash(fields.password, 4)
-      : (cachedHash ??= await bcrypt.hash(TEST_PASSWORD, 4));
+      ? await hashPassword(fields.password, hashOpts)
+      : (cachedHash ??= await hashPassword(TEST_PASSWORD, hashOpts));
   const user = await User.create({
     email: fields.email ?? `${unique('user')}@example.test`,
     displayName: fields.displayName ?? unique('Member'),

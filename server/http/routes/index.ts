@@ -1,4 +1,17 @@
 import type { RouteSpec } from '../define-route';
+import { accountRoutes } from './account';
+import { adminRoutes } from './admin';
+import { adminGroupRoutes } from './admin-groups';
+import { authRoutes } from './auth';
+import { groupRoutes } from './groups';
+import { homeRoutes } from './home';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
-export const allRoutes: RouteSpec[] = [];
+export const allRoutes: RouteSpec[] = [
+  ...homeRoutes,
+  ...authRoutes,
+  ...accountRoutes,
+  ...adminRoutes,
+  ...adminGroupRoutes,
+  ...groupRoutes,
+];

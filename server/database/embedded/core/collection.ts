@@ -9,6 +9,7 @@ export const ID_INDEX_NAME = '_id_';
 export class Collection {
   readonly docs = new Map<string, Buffer>();
   readonly indexes = new Map<string, Index>();
+  private idOrder: Index | undefined;
 
   constructor(
     readonly db: string,
@@ -32,11 +33,12 @@ export class Collection {
     return buf ? decode(buf) : undefined;
   }
 
-  duplicateKey(index: Index | undefined, doc: Doc, key?: unknown[]): CommandError {
+  duplicateKey(index: Index | undefined, doc: Doc, key?: string): CommandError {
     const fields = index ? index.fields : ['_id'];
     const keyPattern: Doc = index ? { ...index.spec.key } : { _id: 1 };
     const keyValue: Doc = {};
-    fields.forEach((f, i) => (keyValue[f] = key ? key[i] : doc._id));
+    const tuple = index && key !== undefined ? index.tupleFor(doc, key) : [doc._id];
+    fields.forEach((f, i) => (keyValue[f] = tuple[i]));
     const rendered = fields.map((f) => `${f}: ${renderValue(keyValue[f])}`).join(', ');
     return new CommandError(
       11000,
@@ -47,16 +49,16 @@ export class Collection {
   }
 
   /** Throws E11000 if `doc` would break a unique index (ignoring the document `id` itself). */
-  private checkUnique(id: string, doc: Doc, keys: Map<Index, unknown[][]>): void {
+  private checkUnique(id: string, doc: Doc, keys: Map<Index, string[]>): void {
     for (const [index, ks] of keys) {
       if (!index.unique) continue;
       const hit = index.conflict(id, ks);
-      if (hit) throw this.duplicateKey(index, doc, hit.key);
+      if (hit !== undefined) throw this.duplicateKey(index, doc, hit);
     }
   }
 
-  private keysFor(doc: Doc): Map<Index, unknown[][]> {
-    const out = new Map<Index, unknown[][]>();
+  private keysFor(doc: Doc): Map<Index, string[]> {
+    const out = new Map<Index, string[]>();
     for (const index of this.indexes.values()) out.set(index, index.keysOf(doc));
     return out;
   }
@@ -82,6 +84,7 @@ export class Collection {
     }
     this.docs.set(id, buf);
     for (const [index, ks] of keys) index.add(id, ks);
+    this.idOrder?.add(id, this.idOrder.keysOf(doc));
     return buf;
   }
 
@@ -107,6 +110,7 @@ export class Collection {
   remove(doc: Doc): void {
     const id = canonicalKey(doc._id);
     for (const index of this.indexes.values()) index.remove(id, index.keysOf(doc));
+    this.idOrder?.remove(id, this.idOrder.keysOf(doc));
     this.docs.delete(id);
   }
 
@@ -121,6 +125,27 @@ export class Collection {
     }
     this.docs.set(id, buf);
     for (const index of this.indexes.values()) index.add(id, index.keysOf(doc));
+    if (!old) this.idOrder?.add(id, this.idOrder.keysOf(doc));
+  }
+
+  /**
+   * _id in sorted order, for _id ranges and sorts. Built on first use and kept up to date after
+   * that: equality lookups use the map, so collections never queried this way pay no memory.
+   */
+  ensureIdOrder(): Index {
+    if (!this.idOrder) {
+      const index = new Index({ key: { _id: 1 }, name: ID_INDEX_NAME, unique: true });
+      for (const [id, buf] of this.docs) index.add(id, index.keysOf(decode(buf)));
+      this.idOrder = index;
+    }
+    return this.idOrder;
+  }
+
+  /** Indexes a query may use (the _id order only once built). */
+  queryIndexes(): Index[] {
+    const out = [...this.indexes.values()];
+    if (this.idOrder) out.push(this.idOrder);
+    return out;
   }
 
   /** Builds an index over existing documents; E11000 if a unique index finds duplicates. */
@@ -131,7 +156,7 @@ export class Collection {
       const keys = index.keysOf(doc);
       if (check && index.unique) {
         const hit = index.conflict(id, keys);
-        if (hit) throw this.duplicateKey(index, doc, hit.key);
+        if (hit !== undefined) throw this.duplicateKey(index, doc, hit);
       }
       index.add(id, keys);
     }

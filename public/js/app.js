@@ -1,0 +1,55 @@
+// Harbour base script (loaded on every page with the CSP nonce). Progressive enhancement only:
+// every page works without it.
+(function () {
+  'use strict';
+
+  /** The CSRF token of this page, for fetch() calls by the area scripts. */
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') || '' : '';
+  }
+
+  /** JSON fetch with the CSRF header; resolves to { ok, status, body }. */
+  function postJson(url, data) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() },
+      body: JSON.stringify(data || {}),
+    }).then(function (res) {
+      return res
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (body) {
+          return { ok: res.ok, status: res.status, body: body };
+        });
+    });
+  }
+
+  window.Harbour = { csrfToken: csrfToken, postJson: postJson };
+
+  // A form is sent once: a second tap while the first is on its way does nothing.
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLElement)) return;
+    if (form.getAttribute('data-sending') === '1') {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute('data-sending', '1');
+    var buttons = form.querySelectorAll('button[type="submit"]');
+    for (var i = 0; i < buttons.length; i++) buttons[i].setAttribute('aria-disabled', 'true');
+  });
+
+  // Coming back with the Back button restores the page as it was: let its forms be sent again.
+  window.addEventListener('pageshow', function () {
+    var sending = document.querySelectorAll('form[data-sending]');
+    for (var i = 0; i < sending.length; i++) sending[i].removeAttribute('data-sending');
+  });
+
+  // Pages showing problems move focus to the summary so screen readers announce it.
+  var summary = document.querySelector('.error-summary');
+  if (summary) summary.focus();
+})();

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import mongoose from 'mongoose';
+import { csrfSync } from 'csrf-sync';
+import { createAuthenticator } from './auth/passport';
+import { createSessionKit } from './auth/session';
+import type { Deps } from './deps';
+import { en } from './i18n/en';
+import { setAppKit } from './http/app-kit';
+import { errorHandler, notFound } from './http/error-handler';
+import { sessionGuard } from './http/middleware/auth';
+import { viewLocals } from './http/middleware/locals';
+import { createRateLimiters } from './http/middleware/rate-limit';
+import { requestLog } from './http/middleware/request-log';
+import {
+  cspNonce,
+  rejectDeepJson,
+  robotsHeader,
+  sameOriginOnly,
+  securityHeaders,
+} from './http/middleware/security';
+import { mountRoutes } from './http/mount-routes';
+import { allRoutes } from './http/routes';
+import { projectRoot } from './paths';
+import type { Services } from './services';
+
+const ROOT = projectRoot();
+
+/** Body size limit for forms and JSON (413 beyond). */
+const BODY_LIMIT = '100kb';
+
+/**
+ * The Express app, without listening: `main.ts` serves it, tests drive it with supertest.
+ * Order: request log → security headers → health → static → body → session/passport → locals →
+ * same-origin + CSRF → routes → 404 → errors. Needs an open mongoose connection (sessions).
+ */
+export function createApp(deps: Deps, services: Services): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', parseTrustProxy(config.trustProxy));
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('query parser', 'simple');
+  if (config.isProduction) app.enable('view cache');
+
+  const session = createSessionKit(config, mongoose.connection);
+  const auth = createAuthenticator(services);
+  const limiters = createRateLimiters(mongoose.connection);
+  const csrf = csrfSync({
+    getTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof fromBody === 'string') return fromBody;
+      const header = req.headers['x-csrf-token'];
+      return typeof header === 'string' ? header : undefined;
+    },
+    errorConfig: { statusCode: 403, message: en.errors.csrf, code: 'csrf_invalid' },
+  });
+  setAppKit(app, { deps, session, auth, limiters, csrf });
+
+  app.use(requestLog(deps.log));
+  app.use(cspNonce, securityHeaders(config), robotsHeader);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await databaseReady();
+    res.status(ready ? 200 : 503).json({ ok: ready });
+  });
+
+  app.use(
+    express.static(path.join(ROOT, 'public'), {
+      index: false,
+      maxAge: config.isProduction ? '1h' : 0,
+      fallthrough: true,
+    }),
+  );
+
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 200 }));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(rejectDeepJson);
+
+  app.use(session.middleware);
+  app.use(auth.initialize());
+  app.use(auth.session());
+  app.use(sessionGuard(deps, services));
+  app.use(viewLocals(csrf));
+  app.use(sameOriginOnly(config));
+  app.use(csrf.csrfSynchronisedProtection);
+
+  mountRoutes(app, allRoutes, services, limiters);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+async function databaseReady(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (mongoose.connection.readyState !== 1 || !db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.admin().ping(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 2000);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function parseTrustProxy(value: string | false): boolean | number | string {
+  if (value === false) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true') return true;
+  return value;
+}

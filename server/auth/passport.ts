@@ -1,0 +1,53 @@
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { User, type UserDoc } from '../../models';
+import type { Services } from '../services';
+import type { SessionUser } from '../http/types';
+
+export type Authenticator = passport.Authenticator;
+
+/**
+ * One Passport instance per app (not the global singleton), so tests can run several apps.
+ * The session holds only the user id; the user is loaded fresh on every request and socket event.
+ */
+export function createAuthenticator(services: Services): Authenticator {
+  const auth = new passport.Authenticator();
+  auth.use(
+    new LocalStrategy(
+      { usernameField: 'email', passwordField: 'password', session: true },
+      (email, password, done) => {
+        services.accounts.authenticate(email, password).then(
+          (user) => done(null, user ? toSessionUser(user) : false),
+          (error: unknown) => done(error),
+        );
+      },
+    ),
+  );
+  auth.serializeUser((user, done) => done(null, user.id));
+  auth.deserializeUser((id: unknown, done) => {
+    loadSessionUser(String(id)).then(
+      (user) => done(null, user ?? false),
+      (error: unknown) => done(error),
+    );
+  });
+  return auth;
+}
+
+export function toSessionUser(user: UserDoc): SessionUser {
+  return {
+    id: String(user._id),
+    displayName: user.displayName,
+    siteRole: user.siteRole,
+    sessionEpoch: user.sessionEpoch ?? 0,
+    totpEnabled: Boolean(user.totp?.enabledAt),
+  };
+}
+
+/** The user behind a session, or null when the account is gone or no longer active. */
+export async function loadSessionUser(id: string): Promise<SessionUser | null> {
+  if (!/^[0-9a-f]{24}$/i.test(id)) return null;
+  const user = await User.findOne({ _id: id, status: 'active' })
+    .select({ displayName: 1, siteRole: 1, sessionEpoch: 1, 'totp.enabledAt': 1, status: 1 })
+    .lean<UserDoc>();
+  return user ? toSessionUser(user) : null;
+}

@@ -1,0 +1,122 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { systemClock } from './clock';
+import { ConfigError, loadConfig, type Config } from './config';
+import { connectDatabase } from './database';
+import type { Deps } from './deps';
+import { DomainEvents } from './events';
+import { appKit } from './http/app-kit';
+import { createLogger } from './logger';
+import { createMailer } from './mail';
+import { createServices } from './services';
+import { ensureDefaultDocuments } from './services/consent';
+import { attachBroadcasters, createSocketServer } from './sockets';
+
+const SHUTDOWN_LIMIT_MS = 9_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // One clear line, no stack: the operator fixes the named variable and starts again.
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createLogger(config);
+  log.info({ env: config.env }, 'Harbour starting');
+
+  // MONGODB_URI, or the embedded engine; also hardens mongoose (sanitizeFilter, strictQuery).
+  const database = await connectDatabase({
+    mongodbUri: config.mongodbUri,
+    dataDir: config.dataDir,
+    log,
+  });
+
+  const deps: Deps = {
+    config,
+    clock: systemClock,
+    log,
+    events: new DomainEvents(),
+    mailer: createMailer(config, systemClock, log),
+  };
+  const services = createServices(deps);
+  // Default terms of use and privacy notice, before anyone can be asked to accept them.
+  await ensureDefaultDocuments(deps);
+  const app = createApp(deps, services);
+  const server = http.createServer(app);
+  // Slow or stalled clients must not hold connections open.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  const io = createSocketServer(server, deps, services, appKit(app));
+  const detach = attachBroadcasters(io, deps);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, url: config.publicUrl }, 'Harbour is listening');
+
+  const setupLink = await services.accounts.createSetupLinkIfNeeded();
+  if (setupLink) {
+    process.stdout.write(
+      [
+        '',
+        'No administrator yet. Open this one-time link to create the first one',
+        '(it works once and expires in 24 hours; restart Harbour for a new one):',
+        '',
+        `  ${setupLink}`,
+        '',
+      ].join('\n') + '\n',
+    );
+  } else {
+    process.stdout.write(`Harbour is running at ${config.publicUrl}\n`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    try {
+      const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      detach();
+      // Tell live clients to come back later, then stop accepting (io.close closes the server);
+      // requests already running finish first.
+      io.emit('server:shutdown', { reconnectAfterMs: 5000 });
+      io.disconnectSockets(true);
+      void io.close();
+      server.closeIdleConnections();
+      await closed;
+      await database.close();
+      log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Harbour could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
