@@ -27,6 +27,11 @@ const env = z
       .int()
       .positive()
       .default(64 * 1024 * 1024),
+    /** Longest a group commit waits for more writers (default: adaptive, see journal.ts). */
+    HARBOUR_DB_GROUP_COMMIT_WAIT_MS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().min(0).max(50).optional(),
+    ),
     /** How often to check the journal's size. */
     HARBOUR_DB_COMPACT_CHECK_MS: z.coerce.number().int().positive().default(500),
     /** Set by startEmbeddedEngine: exit when the parent's end of stdin closes (parent died). */
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
   const store: JournalDurable = await openDurable({
     dir,
     apply: (op) => engine.apply(op),
+    groupCommitWaitMs: env.HARBOUR_DB_GROUP_COMMIT_WAIT_MS,
     log: (event, fields) => log.info({ event, ...fields }),
     onFatal: (err) => {
       log.fatal({ event: 'journal_failed', error: err.message });
