@@ -12,6 +12,7 @@ import { createMailer } from './mail';
 import { createServices } from './services';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { startScheduler } from './services/scheduler';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, url: config.publicUrl }, 'Harbour is listening');
+  // Background jobs (retention, digests, exports), each under a database lease.
+  const stopScheduler = startScheduler(deps, services);
 
   const setupLink = await services.accounts.createSetupLinkIfNeeded();
   if (setupLink) {
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      stopScheduler();
       detach();
       // Tell live clients to come back later, then stop accepting (io.close closes the server);
       // requests already running finish first.
