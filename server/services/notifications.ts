@@ -1,4 +1,5 @@
-import { Types } from 'mongoose';
+// Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
+import { trusted, Types } from 'mongoose';
 import { Group, Notification, type NotificationDoc, type NotificationKind } from '../../models';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
@@ -193,7 +194,7 @@ export function createNotificationService(deps: Deps) {
       // Names and addresses of the groups mentioned (older notifications carry ids only).
       const groupIds = [...new Set(docs.filter((d) => d.group).map((d) => String(d.group)))];
       const groups = groupIds.length
-        ? await Group.find({ _id: { $in: groupIds.map(oid) } })
+        ? await Group.find({ _id: trusted({ $in: groupIds.map(oid) }) })
             .select({ name: 1, slug: 1 })
             .lean()
         : [];
@@ -214,7 +215,7 @@ export function createNotificationService(deps: Deps) {
     async markNotificationsRead(actor: Actor, input: { ids?: string[] } = {}): Promise<number> {
       const filter: Record<string, unknown> = { user: actor.userId, readAt: null };
       if (input.ids)
-        filter._id = { $in: input.ids.filter((i) => Types.ObjectId.isValid(i)).map(oid) };
+        filter._id = trusted({ $in: input.ids.filter((i) => Types.ObjectId.isValid(i)).map(oid) });
       const result = await Notification.updateMany(filter, { $set: { readAt: deps.clock.now() } });
       return result.modifiedCount;
     },
