@@ -116,7 +116,8 @@ export const privacyEn = {
     unblock: 'Unblock',
     blocked: 'This conversation is blocked.',
     report: 'Report this conversation',
-    reportReasonLabel: 'What is wrong? (moderators of a group you share will read the conversation)',
+    reportReasonLabel:
+      'What is wrong? (moderators of a group you share will read the conversation)',
     reported: 'Thank you. A moderator will look at this conversation.',
     messageLabel: 'Message',
     send: 'Send',

@@ -3,7 +3,9 @@ import { EMAIL_MENTIONS, EMAIL_MODES, NOTIFICATION_KINDS } from '../../models';
 
 /** Form inputs for notification settings, data export and account deletion. */
 
-const settingsShape: Record<string, z.ZodType> = { mention: z.enum(EMAIL_MENTIONS).default('nothing') };
+const settingsShape: Record<string, z.ZodType> = {
+  mention: z.enum(EMAIL_MENTIONS).default('nothing'),
+};
 for (const kind of NOTIFICATION_KINDS) {
   settingsShape[`inApp_${kind}`] = z.literal('on').optional();
   settingsShape[`email_${kind}`] = z.enum(EMAIL_MODES).default('off');
@@ -21,7 +23,10 @@ export const exportDownloadParams = z.object({
 });
 
 const reason = z.string().trim().min(3, 'Please give a reason.').max(1000);
-const userId = z.string().trim().regex(/^[0-9a-f]{24}$/i, 'Not a valid account id.');
+const userId = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-f]{24}$/i, 'Not a valid account id.');
 
 export const adminEraseBody = z.object({
   userId,

@@ -85,9 +85,7 @@ export interface ChainedFields {
  * changes the digest and breaks the chain exactly as before.
  */
 export function auditDetailDigest(reason: string | null, meta: AuditMeta | null): string {
-  return createHash('sha256')
-    .update(canonicalJson({ reason, meta }))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson({ reason, meta })).digest('hex');
 }
 
 export function hashAuditRecord(fields: ChainedFields): string {

@@ -131,7 +131,11 @@ async function eraseUser(
     targetType: 'user',
     targetId: id,
     reason: input.reason,
-    meta: { posts: input.posts, postsRemoved: removed, unpublishedDeleted: unpublished.deletedCount },
+    meta: {
+      posts: input.posts,
+      postsRemoved: removed,
+      unpublishedDeleted: unpublished.deletedCount,
+    },
   });
   deps.log.info({ userId: String(id), posts: input.posts }, 'account erased');
 }

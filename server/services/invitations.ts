@@ -255,10 +255,7 @@ export function createInvitationService(deps: Deps) {
   }
 
   /** Tells the advocate their invitation was used (ids only: the name shows in the group). */
-  async function notifyInviter(
-    invitation: InvitationDoc,
-    group: GroupDoc,
-  ): Promise<void> {
+  async function notifyInviter(invitation: InvitationDoc, group: GroupDoc): Promise<void> {
     // Through createNotifications so the advocate's app/e-mail settings apply.
     await createNotifications(deps, [
       {

@@ -154,7 +154,10 @@ export async function sendDigests(deps: Deps): Promise<{ digests: number }> {
   const now = deps.clock.now();
   const due = await NotificationSettings.find({
     digestPending: trusted({ $gt: 0 }),
-    $or: [{ lastDigestAt: null }, { lastDigestAt: trusted({ $lte: new Date(now.getTime() - DAY_MS) }) }],
+    $or: [
+      { lastDigestAt: null },
+      { lastDigestAt: trusted({ $lte: new Date(now.getTime() - DAY_MS) }) },
+    ],
   }).lean<NotificationSettingsDoc[]>();
   let sent = 0;
   const { url, settingsUrl } = links(deps);

@@ -156,7 +156,8 @@ export function presentNotification(
   }
   const slug = data.groupSlug ?? known?.slug;
   let href: string | null = null;
-  if (n.kind === 'private_message') href = data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
+  if (n.kind === 'private_message')
+    href = data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
   else if (n.kind === 'document_version' && slug) href = `/g/${slug}/documents`;
   else if (slug) {
     href =

@@ -49,7 +49,7 @@ async function submit(user: UserDoc, slug: string, body = SECRET_TEXT, parentId?
 
 async function kindsFor(user: UserDoc): Promise<string[]> {
   const list = await Notification.find({ user: user._id }).sort({ createdAt: 1 }).lean();
-  return list.map((x) => x.kind);
+  return list.map((x) => x.kind).sort();
 }
 
 describe('who is told what', () => {
