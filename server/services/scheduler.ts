@@ -1,5 +1,5 @@
 import type { Deps } from '../deps';
-import { lastSuccessfulRun, runRecordedJob } from './jobs';
+import { lastSuccessfulRun, runRecordedJob, withLease } from './jobs';
 import { sendDigests } from './notification-delivery';
 import { DIGEST_JOB, EXPORTS_JOB, RETENTION_JOB, runRetention } from './retention';
 import type { Services } from './index';
@@ -16,10 +16,14 @@ export async function schedulerTick(deps: Deps, services: Services): Promise<voi
     return services.dataExport.runExportMaintenance();
   });
   await runRecordedJob(deps, DIGEST_JOB, 10 * 60_000, () => sendDigests(deps));
-  const last = await lastSuccessfulRun(RETENTION_JOB);
-  if (!last || deps.clock.now().getTime() - last.getTime() >= DAY_MS) {
-    await runRetention(deps);
-  }
+  // "Is it due?" and the run share one lease: checked outside it, an instance could see no run
+  // today, wait while another instance ran and released, then run the day's retention again.
+  await withLease(deps, `${RETENTION_JOB}:schedule`, 35 * 60_000, async () => {
+    const last = await lastSuccessfulRun(RETENTION_JOB);
+    if (!last || deps.clock.now().getTime() - last.getTime() >= DAY_MS) {
+      await runRetention(deps);
+    }
+  });
 }
 
 /** Starts the loop (first tick at once, which also resumes exports interrupted by a restart). */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { io as connectSocket, type Socket as ClientSocket } from 'socket.io-client';
-import { Consent, Post, type GroupDoc, type UserDoc } from '../../models';
+import { Consent, JobRun, Post, type GroupDoc, type UserDoc } from '../../models';
+import { RETENTION_JOB } from '../../server/services/retention';
 import { ManualClock } from '../../server/clock';
 import { startCluster, type Cluster } from '../../server/cluster/cluster';
 import type { Ack } from '../../server/sockets/define-handler';
@@ -116,6 +117,21 @@ async function submitAndApprove(group: GroupDoc, author: Person, mod: Person, bo
 }
 
 describe('Harbour as three instances behind a round-robin proxy', () => {
+  it('runs the daily retention job once although three instances started their schedulers together', async () => {
+    // Every instance ticks at start; each job runs under its database lease.
+    const runs = await JobRun.find({}).sort({ startedAt: 1 }).lean();
+    expect(runs.filter((r) => r.name === RETENTION_JOB)).toHaveLength(1);
+    // Runs of one job never overlap in time (the lease is held from start to finish).
+    for (const name of new Set(runs.map((r) => r.name))) {
+      const mine = runs.filter((r) => r.name === name);
+      for (let i = 1; i < mine.length; i++) {
+        expect(mine[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(
+          mine[i - 1]!.finishedAt!.getTime(),
+        );
+      }
+    }
+  });
+
   it('spreads one member’s requests over the instances and keeps them signed in', async () => {
     const group = await createGroup();
     const user = await person(group, ['member']);
