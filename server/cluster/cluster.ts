@@ -195,10 +195,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         return { host: u.hostname, port: Number(u.port) };
       }),
     );
-    const setupLink =
-      running
-        .map((r) => /https?:\/\/\S+\/setup\/[A-Za-z0-9_-]{43}/.exec(r.info.output())?.[0])
-        .find((l) => l !== undefined) ?? null;
+    // Each instance that starts before the first administrator exists prints a link and
+    // replaces the previous one: keep the one that still works.
+    let setupLink: string | null = null;
+    for (const r of running) {
+      const link = /https?:\/\/\S+\/setup\/[A-Za-z0-9_-]{43}/.exec(r.info.output())?.[0];
+      if (link && (await statusOf(link)) === 200) setupLink = link;
+    }
 
     return {
       proxyUrl: proxy.url,

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     throw new Error('CLUSTER_INSTANCES must be a whole number from 1 to 16');
   }
   const verbose = process.env.CLUSTER_VERBOSE === '1';
+  let started = false;
   process.stdout.write(`Starting database, Redis and ${instances} instances...\n`);
   const cluster = await startCluster({
     instances,
@@ -21,11 +22,16 @@ async function main(): Promise<void> {
     redisUrl: process.env.REDIS_URL,
     entry: process.env.CLUSTER_ENTRY === 'dist' ? 'dist' : 'tsx',
     env: process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {},
-    // Instance logs are JSON lines tagged with their instance id; shown with CLUSTER_VERBOSE=1.
+    // Instance logs are JSON lines tagged with their instance id: errors always shown, the rest
+    // with CLUSTER_VERBOSE=1. Start-up text (each instance's first-run link) is summed up below.
     onLine: (i, line) => {
-      if (verbose || !line.startsWith('{')) process.stdout.write(`[i${i + 1}] ${line}\n`);
+      const isError = /^\{"level":(50|60)/.test(line);
+      if (verbose || isError || (started && !line.startsWith('{'))) {
+        process.stdout.write(`[i${i + 1}] ${line}\n`);
+      }
     },
   });
+  started = true;
   process.stdout.write(
     [
       '',

@@ -9,7 +9,7 @@ import { startCluster, type Cluster } from '../../server/cluster/cluster';
 import type { Ack } from '../../server/sockets/define-handler';
 import { TEST_PASSWORD_PEPPER } from '../helpers/deps';
 import { TEST_PASSWORD, addMember, createGroup, createUser } from '../helpers/factories';
-import { enableTotp, signIn, type SignedInAgent } from '../helpers/test-app';
+import { csrfFrom, enableTotp, signIn, type SignedInAgent } from '../helpers/test-app';
 
 /**
  * Three Harbour processes on one database and one Redis, behind the round-robin proxy of
@@ -150,6 +150,23 @@ describe('Harbour as three instances behind a round-robin proxy', () => {
     for (const url of [cluster.proxyUrl, ...cluster.instanceUrls]) {
       await request(url).get('/readyz').expect(200, { ok: true, database: true, redis: true });
     }
+  });
+
+  it('counts failed sign-ins for one account across all instances', async () => {
+    const user = await createUser();
+    const agent = request.agent(cluster.proxyUrl);
+    const attempt = async (password: string) => {
+      const page = await agent.get('/login').expect(200);
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), email: user.email, password });
+      return res.status;
+    };
+    // Five wrong guesses, spread by the proxy over three instances (two or fewer on each).
+    for (let i = 0; i < 5; i++) expect(await attempt('not the password')).toBe(401);
+    // The sixth try is refused, even with the right password, wherever it lands.
+    expect(await attempt(TEST_PASSWORD)).toBe(429);
   });
 
   it('a post approved on one instance reaches members on every instance exactly once; a removed member is cut off everywhere', async () => {
