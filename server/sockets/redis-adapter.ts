@@ -24,7 +24,10 @@ interface LinkLog {
 
 export function createRedisLink(url: string, log: LinkLog): RedisLink {
   const options = {
-    // Commands wait while reconnecting instead of failing after a few retries.
+    // Commands wait (queued) while reconnecting instead of failing after a few retries: the
+    // adapter does not catch a failed publish, and an unhandled rejection would end the process.
+    // Broadcasts queued during an outage go out when Redis is back; clients ignore posts they
+    // already have (by seq) and catch up on reconnect anyway.
     maxRetriesPerRequest: null,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
     connectionName: 'harbour',
