@@ -31,6 +31,7 @@ export const privacyEn = {
       document_version: 'New rules or documents to accept',
       membership_changed: 'Changes to my membership',
       private_message: 'Private messages',
+      pm_reported: 'A private conversation was reported (moderators)',
     } as Record<string, string>,
   },
   email: {
@@ -52,6 +53,7 @@ export const privacyEn = {
         : 'There are new documents to read and accept.',
     queue_waiting: (group: string) => `A post in ${group} has waited longer than the target.`,
     private_message: 'You have a new private message.',
+    pm_reported: (group: string) => `A private conversation was reported in ${group}.`,
     pm_request: 'Someone would like to send you private messages.',
     navLabel: 'Notifications',
     unreadBadge: (n: number) => `${n} unread`,
