@@ -97,6 +97,7 @@ export const privacyEn = {
     memorialised: 'The account is now a memorial: nobody can sign in to it and its posts stay.',
     notFound: 'No active account with that id.',
     jobsTitle: 'Scheduled jobs',
+    runNow: 'Run retention now',
     jobNever: 'Has not run yet.',
     jobOk: (at: string, counts: string) => `Last run ${at}: done. ${counts}`,
     jobFailed: (at: string, error: string) => `Last run ${at}: FAILED (${error}).`,
@@ -130,5 +131,9 @@ export const privacyEn = {
     with: (name: string) => `Conversation with ${name}`,
     openLink: 'Open',
     enableLabel: 'Allow private messages between members of this group',
+    isOn: 'on',
+    isOff: 'off',
+    turnOn: 'Turn on',
+    turnOff: 'Turn off',
   },
 } as const;
