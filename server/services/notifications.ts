@@ -165,7 +165,7 @@ export function presentNotification(
   else if (n.kind === 'document_version' && slug) href = `/g/${slug}/documents`;
   else if (slug) {
     href =
-      n.kind === 'queue_item' || n.kind === 'threat_alert'
+      n.kind === 'queue_item' || n.kind === 'threat_alert' || n.kind === 'queue_waiting'
         ? `/g/${slug}/queue`
         : n.kind === 'invitation_accepted'
           ? `/g/${slug}/members`

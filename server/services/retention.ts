@@ -15,7 +15,7 @@ import { latestJobRuns, runRecordedJob, type JobCounts } from './jobs';
 
 const DAY_MS = 86_400_000;
 export const RETENTION_JOB = 'retention';
-export const DIGEST_JOB = 'digest';
+export const DIGEST_JOB = 'notifications';
 export const EXPORTS_JOB = 'exports';
 
 export async function purgeExpired(deps: Deps): Promise<JobCounts> {

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { lastSuccessfulRun, runRecordedJob } from './jobs';
 import { sendDigests } from './notification-delivery';
+import { sendWaitingAlerts } from './queue-alerts';
 import { DIGEST_JOB, EXPORTS_JOB, RETENTION_JOB, runRetention } from './retention';
 import type { Services } from './index';
 
@@ -15,7 +16,10 @@ export async function schedulerTick(deps: Deps, services: Services): Promise<voi
   await runRecordedJob(deps, EXPORTS_JOB, 10 * 60_000, async () => {
     return services.dataExport.runExportMaintenance();
   });
-  await runRecordedJob(deps, DIGEST_JOB, 10 * 60_000, () => sendDigests(deps));
+  await runRecordedJob(deps, DIGEST_JOB, 10 * 60_000, async () => ({
+    ...(await sendWaitingAlerts(deps)),
+    ...(await sendDigests(deps)),
+  }));
   const last = await lastSuccessfulRun(RETENTION_JOB);
   if (!last || deps.clock.now().getTime() - last.getTime() >= DAY_MS) {
     await runRetention(deps);

@@ -4,6 +4,7 @@ import { hardenMongoose } from '../../../server/database';
 import { createServices } from '../../../server/services';
 import { publishGroupDocumentVersion } from '../../../server/services/consent';
 import { sendDigests } from '../../../server/services/notification-delivery';
+import { sendWaitingAlerts } from '../../../server/services/queue-alerts';
 import { testDatabaseUri } from '../../helpers/db';
 import { testDeps } from '../../helpers/deps';
 import { actorFor, addMember, createGroupWithPeople, createUser } from '../../helpers/factories';
@@ -107,6 +108,37 @@ describe('who is told what', () => {
     }
     expect(await kindsFor(w.moderator)).not.toContain('document_version');
     expect(await kindsFor(w.outsider)).toEqual([]);
+  });
+});
+
+describe('waiting-time alerts', () => {
+  it('tell the group’s moderators once, when the target has passed in review time', async () => {
+    const w = await world();
+    await submit(w.member, w.slug);
+    deps.clock.advance(20 * 60_000);
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item']);
+    deps.clock.advance(11 * 60_000);
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item', 'queue_waiting']);
+    for (const u of [w.member, w.other, w.advocate, w.outsider]) {
+      expect(await kindsFor(u)).toEqual([]);
+    }
+    deps.clock.advance(60 * 60_000);
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item', 'queue_waiting']);
+  });
+
+  it('do not count the weekend: a Friday-evening post is not late on Saturday', async () => {
+    const w = await world();
+    deps.clock.set(new Date('2026-03-06T18:00:00Z')); // Friday, after hours in Dublin
+    await submit(w.member, w.slug);
+    deps.clock.set(new Date('2026-03-07T12:00:00Z'));
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item']);
+    deps.clock.set(new Date('2026-03-09T09:31:00Z')); // Monday 09:31
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item', 'queue_waiting']);
   });
 });
 
