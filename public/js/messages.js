@@ -4,7 +4,8 @@
   var list = document.getElementById('pm-messages');
   if (!list || typeof window.io !== 'function') return;
   var threadId = list.getAttribute('data-thread');
-  var socket = window.io({ transports: ['websocket', 'polling'] });
+  var socket = window.HarbourSocket || window.io({ transports: ['websocket', 'polling'] });
+  window.HarbourSocket = socket;
   var seen = {};
   socket.on('pm:message', function (m) {
     if (!m || m.threadId !== threadId || seen[m.id]) return;
