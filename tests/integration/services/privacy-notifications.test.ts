@@ -209,3 +209,22 @@ describe('settings', () => {
     expect(await kindsFor(w.moderator)).toEqual([]);
   });
 });
+
+// Last: new site terms make everyone accept again, which would stop the posting above.
+describe('site documents', () => {
+  it('new site terms tell every active account except the publisher; memorial accounts get nothing', async () => {
+    const w = await world();
+    const admin = await createUser({ siteRole: 'admin' });
+    await User.updateOne({ _id: w.advocate._id }, { $set: { status: 'memorial' } });
+    await services.consent.publishSiteDocument(actorFor(admin), {
+      kind: 'privacy',
+      title: 'Privacy notice',
+      body: 'Updated.',
+    });
+    for (const u of [w.member, w.other, w.moderator, w.outsider]) {
+      expect(await kindsFor(u)).toContain('document_version');
+    }
+    expect(await kindsFor(admin)).toEqual([]);
+    expect(await kindsFor(w.advocate)).toEqual([]);
+  });
+});
