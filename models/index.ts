@@ -18,3 +18,4 @@ export * from './job-run';
 export * from './export-job';
 export * from './pm-thread';
 export * from './private-message';
+export * from './sent-alert';

@@ -14,6 +14,7 @@ export const NOTIFICATION_KINDS = [
   'document_version',
   'membership_changed',
   'private_message',
+  'pm_reported',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

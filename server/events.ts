@@ -28,6 +28,8 @@ export interface DomainEventMap {
     status: 'active' | 'removed' | 'left' | 'suspended' | 'muted';
   };
   'notification.created': { userId: string; notificationId: string };
+  /** A private message was stored: delivered live to both participants' `user:<id>` rooms. */
+  'pm.message': { threadId: string; messageId: string; participants: string[] };
   /** All of a user's live connections must end (logout everywhere, password change, erasure). */
   'user.sessions_revoked': { userId: string };
   /** One session ended (sign-out): the sockets opened with it must close. */

@@ -13,6 +13,7 @@ import { createReviewService } from './reviews';
 import { createDataExportService } from './data-export';
 import { createErasureService } from './erasure';
 import { createNotificationSettingsService } from './notification-delivery';
+import { createPrivateMessageService } from './private-messages';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -36,6 +37,7 @@ export function createServices(deps: Deps) {
     notificationSettings: createNotificationSettingsService(deps),
     dataExport: createDataExportService(deps),
     erasure: createErasureService(deps),
+    privateMessages: createPrivateMessageService(deps),
   };
 }
 

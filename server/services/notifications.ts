@@ -151,17 +151,21 @@ export function presentNotification(
     case 'private_message':
       text = en.notificationsExtra.private_message;
       break;
+    case 'pm_reported':
+      text = en.notificationsExtra.pm_reported(group);
+      break;
     default:
       text = t.other;
   }
   const slug = data.groupSlug ?? known?.slug;
   let href: string | null = null;
-  if (n.kind === 'private_message')
+  if (n.kind === 'pm_reported' && slug) href = `/g/${slug}/messages/reported`;
+  else if (n.kind === 'private_message')
     href = data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
   else if (n.kind === 'document_version' && slug) href = `/g/${slug}/documents`;
   else if (slug) {
     href =
-      n.kind === 'queue_item' || n.kind === 'threat_alert'
+      n.kind === 'queue_item' || n.kind === 'threat_alert' || n.kind === 'queue_waiting'
         ? `/g/${slug}/queue`
         : n.kind === 'invitation_accepted'
           ? `/g/${slug}/members`

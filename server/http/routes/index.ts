@@ -7,6 +7,7 @@ import { conversationRoutes } from './conversation';
 import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
+import { messageRoutes } from './messages';
 import { privacyRoutes } from './privacy';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
@@ -20,4 +21,5 @@ export const allRoutes: RouteSpec[] = [
   ...conversationRoutes,
   ...moderationRoutes,
   ...privacyRoutes,
+  ...messageRoutes,
 ];
