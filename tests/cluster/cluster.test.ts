@@ -229,9 +229,8 @@ describe('Harbour as three instances behind a round-robin proxy', () => {
       person(group, ['member']),
       person(group, ['member']),
     ]);
-    // Author and moderator stay on instance 2. The readers come through the proxy while it
-    // sends everything to instance 1 (the one about to die), and reconnect through it.
-    const author = await connect(authorU, { instance: 1 });
+    // The moderator stays on instance 2. The author and the readers come through the proxy
+    // while it sends everything to instance 1 (the one about to die), and reconnect through it.
     const mod = await connect(modU, { moderator: true, instance: 1 });
     const backends = cluster.instanceUrls.map((u) => {
       const { hostname, port } = new URL(u);
@@ -239,7 +238,9 @@ describe('Harbour as three instances behind a round-robin proxy', () => {
     });
     cluster.proxy.setBackends([backends[0]!]);
     const readers: Person[] = [];
+    let author: Person;
     try {
+      author = await connect(authorU, { reconnect: true });
       for (const u of readerUs) readers.push(await connect(u, { reconnect: true }));
     } finally {
       cluster.proxy.setBackends(backends);
@@ -266,10 +267,36 @@ describe('Harbour as three instances behind a round-robin proxy', () => {
       });
     });
 
+    // The author's client: a send is retried with the same idempotency key until acknowledged
+    // (over a new connection if the old one died); the server keeps one post per key.
+    const sendUntilAcknowledged = async (body: string): Promise<string> => {
+      const idempotencyKey = key();
+      for (;;) {
+        if (!author.socket.connected) await settle(100);
+        else {
+          try {
+            const ack = await emit<{ post: { id: string } }>(
+              author.socket,
+              'post:submit',
+              { group: group.slug, body, idempotencyKey },
+              2000,
+            );
+            if (ack.ok) return ack.data!.post.id;
+          } catch {
+            // no acknowledgement (the instance died with the request): send again
+          }
+        }
+      }
+    };
     const acknowledged: string[] = [];
     for (let n = 0; n < 8; n++) {
-      if (n === 4) await cluster.kill(0); // instance 1 dies without a goodbye
-      acknowledged.push(await submitAndApprove(group, author, mod, `Message number ${n}`));
+      const sending = sendUntilAcknowledged(`Message number ${n}`);
+      // Instance 1 dies without a goodbye while the fifth message is on its way.
+      if (n === 4) await cluster.kill(0);
+      const postId = await sending;
+      acknowledged.push(postId);
+      const approved = await emit(mod.socket, 'review:approve', { postId, version: 1 });
+      expect(approved.ok).toBe(true);
     }
     const until = Date.now() + 15_000;
     while (caughtUp.includes(false) && Date.now() < until) await settle(100);
@@ -281,6 +308,9 @@ describe('Harbour as three instances behind a round-robin proxy', () => {
     expect(stored.map((p) => p.status)).toEqual(acknowledged.map(() => 'approved'));
     const seqs = stored.map((p) => p.seq).sort((x, y) => (x ?? 0) - (y ?? 0));
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Retries made no second copy of any message.
+    expect(await Post.countDocuments({ group: group._id })).toBe(8);
+    expect(author.socket.connected).toBe(true);
 
     for (let i = 0; i < readers.length; i++) {
       const r = readers[i]!;
