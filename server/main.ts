@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { systemClock } from './clock';
@@ -46,11 +45,8 @@ async function main(): Promise<void> {
   const log = createLogger(config);
   log.info({ env: config.env, instance: config.instanceId }, 'Harbour starting');
 
-  // Unknown fields in filters are dropped. Operator injection is prevented at the edge instead of
-  // with sanitizeFilter (which would make every service wrap `$gt`/`$in` in mongoose.trusted):
-  // every route body, query and socket payload is parsed by a zod schema into plain strings.
-  mongoose.set('strictQuery', true);
-  // The database module comes from the engine work; typed by the contract above.
+  // The database module comes from the engine work (it also hardens mongoose: sanitizeFilter and
+  // strictQuery); typed by the contract above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { connectDatabase } = require('./database') as { connectDatabase: ConnectDatabase };
   const database = await connectDatabase({

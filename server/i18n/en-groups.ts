@@ -169,6 +169,22 @@ export const groupsEn = {
         contains_email: 'Please do not use your e-mail address as your password.',
       })[problem] ?? 'Please choose another password.',
   },
+  audit: {
+    title: 'Audit log',
+    intact: 'The audit log is intact: no event has been changed or removed.',
+    broken: (seq: number) =>
+      `Warning: the audit log does not check out from event ${seq} on. An event was changed, removed or inserted. Keep a copy of the database and tell your technical contact.`,
+    latest: 'Latest events',
+    none: 'No events yet.',
+    columns: {
+      seq: 'No.',
+      at: 'When (UTC)',
+      action: 'Action',
+      target: 'About',
+      rule: 'Rule',
+      reason: 'Reason',
+    },
+  },
   adminGroups: {
     title: 'Groups',
     newGroup: 'New group',

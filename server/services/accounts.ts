@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Types } from 'mongoose';
+// Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
+import { trusted, Types } from 'mongoose';
 import { Membership, OneTimeToken, User, type UserDoc } from '../../models';
 import {
   checkNewPassword,
@@ -82,7 +83,7 @@ export function createAccountService(deps: Deps) {
         purpose: 'setup',
         tokenHash: sha256(token),
         usedAt: null,
-        expiresAt: { $gt: clock.now() },
+        expiresAt: trusted({ $gt: clock.now() }),
       });
       return found !== null && !(await adminExists());
     },
@@ -103,7 +104,12 @@ export function createAccountService(deps: Deps) {
       const passwordHash = await hashPassword(input.password, hashOpts);
       const now = clock.now();
       const spent = await OneTimeToken.findOneAndUpdate(
-        { purpose: 'setup', tokenHash: sha256(token), usedAt: null, expiresAt: { $gt: now } },
+        {
+          purpose: 'setup',
+          tokenHash: sha256(token),
+          usedAt: null,
+          expiresAt: trusted({ $gt: now }),
+        },
         { $set: { usedAt: now } },
       );
       if (!spent) throw invalid;
@@ -143,7 +149,7 @@ export function createAccountService(deps: Deps) {
       const held = await Membership.exists({
         user: new Types.ObjectId(String(userId)),
         status: 'active',
-        roles: { $in: ['moderator', 'advocate'] },
+        roles: trusted({ $in: ['moderator', 'advocate'] }),
       });
       return held !== null;
     },
@@ -160,9 +166,9 @@ export function createAccountService(deps: Deps) {
           {
             _id: user._id,
             $or: [
-              { 'totp.lastTimeStep': { $exists: false } },
+              { 'totp.lastTimeStep': trusted({ $exists: false }) },
               { 'totp.lastTimeStep': null },
-              { 'totp.lastTimeStep': { $lt: step } },
+              { 'totp.lastTimeStep': trusted({ $lt: step }) },
             ],
           },
           { $set: { 'totp.lastTimeStep': step } },

@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
 import { AuditEvent, type AuditEventDoc } from '../../models';
 import type { Deps } from '../deps';
+import { ForbiddenError } from '../errors';
 
 /**
  * The append-only audit trail. Each event is chained to the one before it (`seq`, `prevHash`,
@@ -212,4 +213,39 @@ export async function listAuditEvents(
     .sort({ seq: -1 })
     .limit(Math.min(Math.max(limit, 1), 500))
     .lean<AuditEventDoc[]>();
+}
+
+export interface AuditEventView {
+  seq: number;
+  at: Date;
+  action: string;
+  targetType: string;
+  targetId: string;
+  ruleId: string | null;
+  reason: string | null;
+}
+
+/** Administrators' view of the trail: whether the chain is intact, and the latest events. */
+export function createAuditService(_deps: Deps) {
+  return {
+    async auditOverview(actor: { siteRole: string }): Promise<{
+      brokenAt: number | null;
+      events: AuditEventView[];
+    }> {
+      if (actor.siteRole !== 'admin') throw new ForbiddenError('Only administrators can do this.');
+      const [brokenAt, events] = await Promise.all([verifyAuditChain(), listAuditEvents({}, 100)]);
+      return {
+        brokenAt,
+        events: events.map((e) => ({
+          seq: e.seq,
+          at: e.at,
+          action: e.action,
+          targetType: e.targetType,
+          targetId: e.targetId,
+          ruleId: e.ruleId ?? null,
+          reason: e.reason ?? null,
+        })),
+      };
+    },
+  };
 }

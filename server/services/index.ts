@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { createAccountService } from './accounts';
 import { createMyGroupsService } from './my-groups';
+import { createAuditService } from './audit';
 import { createConsentService } from './consent';
 import { createGroupService } from './groups';
 import { createInvitationService } from './invitations';
@@ -28,6 +29,7 @@ export function createServices(deps: Deps) {
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
+    audit: createAuditService(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   Group,
   Invitation,
   Membership,
+  Notification,
   User,
   type GroupDoc,
   type InvitationDoc,
@@ -253,6 +254,25 @@ export function createInvitationService(deps: Deps) {
     }
   }
 
+  /** Tells the advocate their invitation was used (ids only: the name shows in the group). */
+  async function notifyInviter(
+    invitation: InvitationDoc,
+    group: GroupDoc,
+    at: Date,
+  ): Promise<void> {
+    const notification = await Notification.create({
+      user: invitation.createdBy,
+      kind: 'invitation_accepted',
+      group: group._id,
+      data: { invitationId: invitation._id.toHexString() },
+      createdAt: at,
+    });
+    deps.events.emit('notification.created', {
+      userId: String(invitation.createdBy),
+      notificationId: notification._id.toHexString(),
+    });
+  }
+
   return {
     async createInvitation(actor: Actor, groupRef: string, input: unknown) {
       const access = await requireGroupAccess(deps.clock, actor, groupRef, 'advocate');
@@ -406,6 +426,7 @@ export function createInvitationService(deps: Deps) {
           usesLeft: consumed.usesLeft,
         },
       });
+      await notifyInviter(r.invitation, r.group, now);
       deps.events.emit('membership.changed', {
         groupId: groupOut.id,
         userId: userId.toHexString(),

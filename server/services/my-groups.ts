@@ -1,3 +1,4 @@
+import { trusted } from 'mongoose';
 import { Group, Membership } from '../../models';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
@@ -17,7 +18,7 @@ export function createMyGroupsService(deps: Deps) {
       const memberships = await Membership.find({ user: actor.userId, status: 'active' }).lean();
       const enterable = memberships.filter((m) => canEnterGroup(m, now));
       if (enterable.length === 0) return [];
-      const groups = await Group.find({ _id: { $in: enterable.map((m) => m.group) } })
+      const groups = await Group.find({ _id: trusted({ $in: enterable.map((m) => m.group) }) })
         .select({ name: 1, slug: 1 })
         .lean();
       const byId = new Map(groups.map((g) => [String(g._id), g]));

@@ -384,4 +384,22 @@ describe('update operators', () => {
     await coll.updateOne({ _id: id }, [{ $set: { sum: { $add: ['$a', '$b'] } } }, { $unset: 'b' }]);
     expect(await coll.findOne({ _id: id }, { projection: { _id: 0 } })).toEqual({ a: 2, sum: 5 });
   });
+
+  test('two operators on the same path conflict (40)', async () => {
+    const coll = fresh();
+    const { insertedId: id } = await coll.insertOne({ a: 1, b: { c: 1 } });
+    for (const update of [
+      { $set: { a: 2 }, $inc: { a: 1 } },
+      { $set: { b: 1 }, $unset: { 'b.c': '' } },
+    ]) {
+      const err = (await coll
+        .updateOne({ _id: id }, update)
+        .catch((e: unknown) => e)) as MongoServerError;
+      expect(err.code).toBe(40);
+    }
+    expect(await coll.findOne({ _id: id }, { projection: { _id: 0 } })).toEqual({
+      a: 1,
+      b: { c: 1 },
+    });
+  });
 });

@@ -131,6 +131,22 @@ describe('find options', () => {
     expect(pos).toEqual({ _id: 1, pets: [{ kind: 'dog', age: 9 }] });
   });
 
+  test('{ _id: 1 } alone returns only _id; expressions and literals compute fields', async () => {
+    expect(await coll.findOne({ _id: 2 as never }, { projection: { _id: 1 } })).toEqual({ _id: 2 });
+    const computed = await coll.findOne(
+      { _id: 2 as never },
+      {
+        projection: {
+          _id: 0,
+          who: '$name',
+          kind: { $literal: 'person' },
+          older: { $add: ['$age', 1] },
+        },
+      },
+    );
+    expect(computed).toEqual({ who: 'bob', kind: 'person', older: 26 });
+  });
+
   test('mixing inclusion and exclusion is an error', async () => {
     const err = await coll
       .findOne({}, { projection: { name: 1, age: 0 } })
@@ -144,5 +160,21 @@ describe('find options', () => {
     expect(await coll.estimatedDocumentCount()).toBe(4);
     expect((await coll.distinct('tags')).sort()).toEqual(['a', 'b', 'c']);
     expect(await coll.distinct('pets.kind', { age: { $gte: 25 } })).toEqual(['cat', 'dog']);
+  });
+});
+
+describe('natural order and collation', () => {
+  test('$natural sorts by insertion order, either direction', async () => {
+    expect(await ids({}, { sort: { $natural: 1 } })).toEqual([1, 2, 3, 4]);
+    expect(await ids({}, { sort: { $natural: -1 }, limit: 2 })).toEqual([4, 3]);
+  });
+
+  test('a non-simple collation is refused rather than ignored', async () => {
+    const err = (await coll
+      .find({ name: 'ann' }, { collation: { locale: 'en', strength: 2 } })
+      .toArray()
+      .catch((e: unknown) => e)) as MongoServerError;
+    expect(err.message).toMatch(/collation .* not supported/i);
+    expect(await ids({ name: 'Ann' }, { collation: { locale: 'simple' } })).toEqual([1]);
   });
 });

@@ -44,7 +44,9 @@ function databaseUri(name: string): string {
 export async function startTestApp(
   opts: { name?: string; env?: Record<string, string>; handlers?: SocketHandlerSpec[] } = {},
 ): Promise<TestApp> {
-  mongoose.set('strictQuery', true);
+  // The same query hardening as production (server/database connectDatabase).
+  mongoose.set('sanitizeFilter', true);
+  mongoose.set('strictQuery', 'throw');
   if (mongoose.connection.readyState !== 1) {
     await mongoose.connect(databaseUri(opts.name ?? expect.getState().testPath ?? 'app'));
   }

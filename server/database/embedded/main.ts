@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       engine.stop();
       await store.close();
       await lock.release();
-      log.info({ event: 'engine_stopped', reason });
+      log.info({ event: 'engine_stopped', reason, ...store.stats() });
       process.exit(code);
     })();
     return stopping;

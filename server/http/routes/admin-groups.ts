@@ -223,6 +223,17 @@ export const adminGroupRoutes = [
 
   defineRoute({
     method: 'get',
+    path: '/admin/audit',
+    access: 'admin',
+    kind: 'page',
+    async handle({ actor, services, res }) {
+      const overview = await services.audit.auditOverview(actor!);
+      res.render('pages/admin/audit', { title: en.audit.title, ...overview });
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
     path: '/admin/documents',
     access: 'admin',
     kind: 'page',

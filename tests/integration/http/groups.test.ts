@@ -23,10 +23,7 @@ const services = createServices(deps);
 let app: Express;
 
 beforeAll(async () => {
-  // The foundation's sign-in queries use plain `$in`/`$gt` filters, which sanitizeFilter turns
-  // into equality (reported to the lead); the groups services use mongoose.trusted() and pass
-  // with it on (see tests/integration/services).
-  await connectGroupsDb('groups-http', { sanitizeFilter: false });
+  await connectGroupsDb('groups-http');
   app = createApp(deps, services);
 });
 afterAll(disconnectGroupsDb);

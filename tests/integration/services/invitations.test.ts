@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuditEvent, Invitation, Membership, User } from '../../../models';
+import { AuditEvent, Invitation, Membership, Notification, User } from '../../../models';
 import type { Visitor } from '../../../server/context';
 import { isAppError } from '../../../server/errors';
 import { en } from '../../../server/i18n/en';
@@ -126,6 +126,11 @@ describe('redeeming invitations', () => {
     expect(
       await AuditEvent.exists({ action: 'invitation.redeemed', actor: user!._id }),
     ).not.toBeNull();
+    const note = await Notification.findOne({
+      user: advocate._id,
+      kind: 'invitation_accepted',
+    }).lean();
+    expect(note?.group?.toString()).toBe(String(group._id));
     expect(
       await AuditEvent.countDocuments({ action: 'consent.accepted', actor: user!._id }),
     ).toBeGreaterThanOrEqual(2);

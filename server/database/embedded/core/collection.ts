@@ -32,11 +32,12 @@ export class Collection {
     return buf ? decode(buf) : undefined;
   }
 
-  duplicateKey(index: Index | undefined, doc: Doc, key?: unknown[]): CommandError {
+  duplicateKey(index: Index | undefined, doc: Doc, key?: string): CommandError {
     const fields = index ? index.fields : ['_id'];
     const keyPattern: Doc = index ? { ...index.spec.key } : { _id: 1 };
     const keyValue: Doc = {};
-    fields.forEach((f, i) => (keyValue[f] = key ? key[i] : doc._id));
+    const tuple = index && key !== undefined ? index.tupleFor(doc, key) : [doc._id];
+    fields.forEach((f, i) => (keyValue[f] = tuple[i]));
     const rendered = fields.map((f) => `${f}: ${renderValue(keyValue[f])}`).join(', ');
     return new CommandError(
       11000,
@@ -47,16 +48,16 @@ export class Collection {
   }
 
   /** Throws E11000 if `doc` would break a unique index (ignoring the document `id` itself). */
-  private checkUnique(id: string, doc: Doc, keys: Map<Index, unknown[][]>): void {
+  private checkUnique(id: string, doc: Doc, keys: Map<Index, string[]>): void {
     for (const [index, ks] of keys) {
       if (!index.unique) continue;
       const hit = index.conflict(id, ks);
-      if (hit) throw this.duplicateKey(index, doc, hit.key);
+      if (hit !== undefined) throw this.duplicateKey(index, doc, hit);
     }
   }
 
-  private keysFor(doc: Doc): Map<Index, unknown[][]> {
-    const out = new Map<Index, unknown[][]>();
+  private keysFor(doc: Doc): Map<Index, string[]> {
+    const out = new Map<Index, string[]>();
     for (const index of this.indexes.values()) out.set(index, index.keysOf(doc));
     return out;
   }
@@ -131,7 +132,7 @@ export class Collection {
       const keys = index.keysOf(doc);
       if (check && index.unique) {
         const hit = index.conflict(id, keys);
-        if (hit) throw this.duplicateKey(index, doc, hit.key);
+        if (hit !== undefined) throw this.duplicateKey(index, doc, hit);
       }
       index.add(id, keys);
     }

@@ -3,7 +3,7 @@
  * A write changes memory synchronously, then waits for `durable.commit` before replying: the event
  * loop makes each command atomic, and nothing is acknowledged before it is on disk.
  */
-import { Doc, canonicalKey, decode, encode, isPlainObject } from '../bson/values';
+import { Doc, canonicalKey, decode, encode, isPlainObject, toNumber } from '../bson/values';
 import { IndexSpec } from '../index/index';
 import { Plan, planQuery, scanIds } from '../index/planner';
 import { MatchContext, compileFilter } from '../query/match';
@@ -11,7 +11,7 @@ import { sortDocs } from '../query/sort';
 import { Durable, JournalOp } from '../storage/types';
 import { Collection } from './collection';
 import { COMMANDS } from './commands';
-import { CommandError } from './errors';
+import { CommandError, notSupported } from './errors';
 import { CursorRegistry } from './cursors';
 import { runTtlPass } from './ttl';
 
@@ -187,6 +187,19 @@ export class Engine {
   query(coll: Collection | undefined, filter: Doc | undefined, opts: QueryOptions = {}): Hit[] {
     if (!coll) return [];
     const f = filter ?? {};
+    if (isPlainObject(opts.sort) && '$natural' in opts.sort) {
+      // Natural order is insertion order; only the direction matters.
+      const reverse = toNumber(opts.sort.$natural) < 0;
+      const all = this.query(coll, f, {
+        ...opts,
+        sort: undefined,
+        skip: reverse ? 0 : opts.skip,
+        limit: reverse ? undefined : opts.limit,
+      });
+      if (!reverse) return all;
+      const skip = opts.skip ?? 0;
+      return all.reverse().slice(skip, opts.limit ? skip + opts.limit : undefined);
+    }
     const matcher = compileFilter(f);
     const plan = this.plan(coll, f, opts.sort);
     const hasSort =
@@ -247,6 +260,7 @@ export class Engine {
           'Transaction numbers are only allowed on a replica set member or mongos',
         );
       }
+      rejectCollation(cmd);
       const handler = Object.prototype.hasOwnProperty.call(COMMANDS, name)
         ? COMMANDS[name]
         : undefined;
@@ -304,5 +318,18 @@ function validateCollectionName(db: string, name: string): void {
   }
   if (!db || /[/\\. "$\0]/.test(db)) {
     throw new CommandError(73, 'InvalidNamespace', `Invalid database name: '${db}'`);
+  }
+}
+
+/** Only binary ("simple") comparison is implemented: refuse other collations rather than ignore them. */
+function rejectCollation(cmd: Doc): void {
+  const specs: unknown[] = [cmd.collation];
+  for (const list of [cmd.updates, cmd.deletes, cmd.indexes]) {
+    if (Array.isArray(list)) for (const s of list) if (isPlainObject(s)) specs.push(s.collation);
+  }
+  for (const c of specs) {
+    if (c === undefined || c === null) continue;
+    if (isPlainObject(c) && c.locale === 'simple') continue;
+    throw notSupported('A collation other than { locale: "simple" }');
   }
 }

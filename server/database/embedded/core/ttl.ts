@@ -1,12 +1,9 @@
 /** TTL monitor pass: deletes documents whose indexed date is older than expireAfterSeconds. */
 import { decode } from '../bson/values';
-import { Bracket } from '../index/index';
-import { scanIds } from '../index/planner';
+import { rangeScan, scanIds } from '../index/planner';
 import { encode } from '../bson/values';
 import { JournalOp } from '../storage/types';
 import type { Engine } from './engine';
-
-const DATE_RANK = 10;
 
 export function runTtlPass(engine: Engine, now: Date): { ops: JournalOp[]; deleted: number } {
   const ops: JournalOp[] = [];
@@ -16,18 +13,9 @@ export function runTtlPass(engine: Engine, now: Date): { ops: JournalOp[]; delet
       for (const index of coll.indexes.values()) {
         if (index.expireAfterSeconds === undefined || index.fields.length !== 1) continue;
         const cutoff = new Date(now.getTime() - index.expireAfterSeconds * 1000);
-        const desc = (index.dirs[0] ?? 1) < 0;
-        const lo = { key: [new Bracket(DATE_RANK, false)], incl: true };
-        const hi = { key: [cutoff], incl: false };
-        const [a, b] = desc ? [hi, lo] : [lo, hi];
+        const scan = rangeScan('', index.dirs[0] ?? 1, undefined, { v: cutoff, incl: false });
         const ids = [
-          ...scanIds({
-            kind: 'ixscan',
-            index,
-            scans: [{ lo: a.key, loIncl: a.incl, hi: b.key, hiIncl: b.incl }],
-            sorted: false,
-            reverse: false,
-          }),
+          ...scanIds({ kind: 'ixscan', index, scans: [scan], sorted: false, reverse: false }),
         ];
         for (const id of ids) {
           const buf = coll.docs.get(id);

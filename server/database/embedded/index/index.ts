@@ -1,41 +1,25 @@
-/** A secondary index: sorted (key tuple, document id) entries in BSON order. */
-import {
-  Doc,
-  canonicalKey,
-  compareValues,
-  isPlainObject,
-  toNumber,
-  typeRank,
-} from '../bson/values';
+/** A secondary index: sorted key strings (key + document id) in BSON order. */
+import { Doc, canonicalKey, isPlainObject, toNumber } from '../bson/values';
 import { Matcher, compileFilter } from '../query/match';
+import { encodeValue, invert, successor } from './keystring';
 import { SortedList } from './sorted-list';
-
-export interface Entry {
-  k: unknown[];
-  id: string;
-}
-
-/** Stands for "every value of this type rank" at either end (range bounds stay within a type). */
-export class Bracket {
-  constructor(
-    readonly rank: number,
-    readonly end: boolean,
-  ) {}
-}
-
-export function compareKeyPart(a: unknown, b: unknown): number {
-  if (b instanceof Bracket) {
-    const r = typeRank(a);
-    if (r !== b.rank) return r < b.rank ? -1 : 1;
-    return b.end ? -1 : 1;
-  }
-  if (a instanceof Bracket) return -compareKeyPart(b, a);
-  return compareValues(a, b);
-}
 
 export interface IndexSpec extends Doc {
   key: Doc;
   name: string;
+}
+
+const cmpStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Entry layout: key string, then the document id, then the id's length in two code units. */
+function entryOf(key: string, id: string): string {
+  return key + id + String.fromCharCode((id.length >>> 16) & 0xffff, id.length & 0xffff);
+}
+
+export function entryId(entry: string): string {
+  const n = entry.length;
+  const len = (entry.charCodeAt(n - 2) << 16) | entry.charCodeAt(n - 1);
+  return entry.slice(n - 2 - len, n - 2);
 }
 
 export class Index {
@@ -46,7 +30,7 @@ export class Index {
   readonly partial: Matcher | undefined;
   readonly expireAfterSeconds: number | undefined;
   multikey = false;
-  readonly entries: SortedList<Entry>;
+  readonly entries = new SortedList<string>(cmpStrings);
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
@@ -60,31 +44,20 @@ export class Index {
       : undefined;
     this.expireAfterSeconds =
       spec.expireAfterSeconds !== undefined ? toNumber(spec.expireAfterSeconds) : undefined;
-    this.entries = new SortedList<Entry>((a, b) => this.compareEntries(a, b));
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  /** Compares key tuples (prefixes allowed) in index order. */
-  compareKeys(a: unknown[], b: unknown[]): number {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-      const c = compareKeyPart(a[i], b[i]);
-      if (c !== 0) return c * (this.dirs[i] as number);
-    }
-    return 0;
+  /** Encodes one key part in this field's direction. */
+  encodePart(i: number, v: unknown): string {
+    const s = encodeValue(v);
+    return (this.dirs[i] ?? 1) < 0 ? invert(s) : s;
   }
 
-  private compareEntries(a: Entry, b: Entry): number {
-    const c = this.compareKeys(a.k, b.k);
-    if (c !== 0) return c;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  }
-
-  /** The key tuples of a document (several when a field is an array), or none if not indexed. */
-  keysOf(doc: Doc): unknown[][] {
+  /** The value tuples a document is indexed under (several when a field is an array). */
+  tuplesOf(doc: Doc): unknown[][] {
     if (this.partial && !this.partial(doc)) return [];
     const perField = this.fields.map((f) => fieldKeys(doc, f.split('.')));
     if (this.sparse && perField.every((vals) => vals.length === 1 && vals[0] === undefined)) {
@@ -97,37 +70,48 @@ export class Index {
       for (const t of tuples) for (const v of vals) next.push([...t, v === undefined ? null : v]);
       tuples = next;
     }
-    if (tuples.length > 1) {
-      const seen = new Set<string>();
-      tuples = tuples.filter((t) => {
-        const k = canonicalKey(t);
-        if (seen.has(k)) return false;
-        seen.add(k);
-        return true;
-      });
-    }
     return tuples;
   }
 
-  add(id: string, keys: unknown[][]): void {
-    for (const k of keys) this.entries.insert({ k, id });
+  /** Encoded keys of a document, de-duplicated. */
+  keysOf(doc: Doc): string[] {
+    const keys = this.tuplesOf(doc).map((t) => t.map((v, i) => this.encodePart(i, v)).join(''));
+    return keys.length > 1 ? [...new Set(keys)] : keys;
   }
 
-  remove(id: string, keys: unknown[][]): void {
-    for (const k of keys) this.entries.remove({ k, id });
+  add(id: string, keys: string[]): void {
+    for (const k of keys) this.entries.insert(entryOf(k, id));
   }
 
-  /** Ids of other documents holding one of these keys (unique violation), if any. */
-  conflict(id: string, keys: unknown[][]): { key: unknown[] } | undefined {
+  remove(id: string, keys: string[]): void {
+    for (const k of keys) this.entries.remove(entryOf(k, id));
+  }
+
+  /** Entries in [lo, hi) (hi null: to the end), ascending or descending. */
+  range(lo: string, hi: string | null, reverse = false): Generator<string> {
+    return this.entries.range(
+      (x) => (x < lo ? -1 : 0),
+      hi === null ? null : (x) => (x >= hi ? 1 : 0),
+      reverse,
+    );
+  }
+
+  /** Another document holding one of these keys (a unique violation), if any. */
+  conflict(id: string, keys: string[]): string | undefined {
     for (const k of keys) {
-      for (const e of this.entries.range(
-        (x) => this.compareKeys(x.k, k),
-        (x) => this.compareKeys(x.k, k),
-      )) {
-        if (e.id !== id) return { key: k };
+      for (const e of this.range(k, successor(k))) {
+        if (entryId(e) !== id) return k;
       }
     }
     return undefined;
+  }
+
+  /** The value tuple of `doc` behind an encoded key (for E11000 messages). */
+  tupleFor(doc: Doc, key: string): unknown[] {
+    const tuples = this.tuplesOf(doc);
+    return (
+      tuples.find((t) => t.map((v, i) => this.encodePart(i, v)).join('') === key) ?? tuples[0] ?? []
+    );
   }
 }
 

@@ -4,8 +4,15 @@
  * need to be a superset of the answer.
  */
 import { Doc, bsonTypeOf, canonicalKey, isPlainObject, typeRank } from '../bson/values';
+import { encodeValue } from './keystring';
 import { parseSortSpec } from '../query/sort';
-import { Bracket, Index } from './index';
+import { Index, entryId } from './index';
+import { invert, rankChar, successor } from './keystring';
+
+interface Bound {
+  v: unknown;
+  incl: boolean;
+}
 
 interface FieldPred {
   eq?: unknown[];
@@ -13,11 +20,10 @@ interface FieldPred {
   hi?: { v: unknown; incl: boolean };
 }
 
+/** A half-open interval [lo, hi) of index entry strings (hi null: to the end). */
 export interface Scan {
-  lo: unknown[];
-  loIncl: boolean;
-  hi: unknown[];
-  hiIncl: boolean;
+  lo: string;
+  hi: string | null;
 }
 
 export type Plan =
@@ -123,29 +129,14 @@ function boundsFor(
   if (index.unique && i === index.fields.length) score += 3;
   if (sortServed) score += 1;
 
-  const dir = index.dirs[i] ?? 1;
   const scans = prefixes.map((pre): Scan => {
-    if (!range) return { lo: pre, loIncl: true, hi: pre, hiIncl: true };
-    let lo = range.lo
-      ? { v: range.lo.v, incl: range.lo.incl }
-      : range.hi
-        ? { v: new Bracket(typeRank(range.hi.v), false), incl: true }
-        : undefined;
-    let hi = range.hi
-      ? { v: range.hi.v, incl: range.hi.incl }
-      : range.lo
-        ? { v: new Bracket(typeRank(range.lo.v), true), incl: true }
-        : undefined;
+    const prefix = pre.map((v, j) => index.encodePart(j, v)).join('');
+    if (!range) return { lo: prefix, hi: successor(prefix) };
+    const lo: Bound | undefined = range.lo;
+    let hi: Bound | undefined = range.hi;
     // On a multikey index the two sides may be met by different elements: keep one side only.
-    if (index.multikey && range.lo && range.hi)
-      hi = { v: new Bracket(typeRank(range.lo.v), true), incl: true };
-    if (dir < 0) [lo, hi] = [hi, lo];
-    return {
-      lo: lo ? [...pre, lo.v] : pre,
-      loIncl: lo?.incl ?? true,
-      hi: hi ? [...pre, hi.v] : pre,
-      hiIncl: hi?.incl ?? true,
-    };
+    if (index.multikey && lo && hi) hi = undefined;
+    return rangeScan(prefix, index.dirs[i] ?? 1, lo, hi);
   });
   return { score, scans, sorted: sortServed, reverse: sortServed && reversed(index, i, sortKeys) };
 }
@@ -174,26 +165,48 @@ function reversed(index: Index, eqCount: number, sortKeys: Array<[string, number
   return dir * (index.dirs[eqCount] as number) < 0;
 }
 
+/**
+ * The entry interval for `lo <= value <= hi` on one field after an encoded prefix. A missing side
+ * stays within the other side's type (`$gt: 5` matches numbers only), as mongod's bounds do.
+ */
+export function rangeScan(
+  prefix: string,
+  dir: number,
+  lo: Bound | undefined,
+  hi: Bound | undefined,
+): Scan {
+  const rank = typeRank((lo ?? hi)?.v);
+  const enc = (b: Bound | undefined): { s: string; incl: boolean } => {
+    if (!b) return { s: rankChar(rank), incl: true };
+    // Decimal128 keys are only approximately ordered: keep their bounds inclusive.
+    const approx = bsonTypeOf(b.v) === 'Decimal128';
+    return { s: encodeValue(b.v), incl: b.incl || approx };
+  };
+  let first = enc(lo);
+  let last = enc(hi);
+  if (dir < 0) {
+    first = { s: invert(first.s), incl: first.incl };
+    last = { s: invert(last.s), incl: last.incl };
+    [first, last] = [last, first];
+  }
+  const from = first.incl ? prefix + first.s : successor(prefix + first.s);
+  const to = last.incl ? successor(prefix + last.s) : prefix + last.s;
+  return { lo: from ?? prefix, hi: to };
+}
+
 /** Ids of entries within the plan's scans, in index order, de-duplicated. */
 export function* scanIds(plan: Extract<Plan, { kind: 'ixscan' }>): Generator<string> {
   const { index } = plan;
   const seen = index.multikey || plan.scans.length > 1 ? new Set<string>() : undefined;
   const scans = plan.reverse ? plan.scans.slice().reverse() : plan.scans;
   for (const s of scans) {
-    const from = (x: { k: unknown[] }) => {
-      const c = index.compareKeys(x.k, s.lo);
-      return c === 0 && !s.loIncl ? -1 : c;
-    };
-    const until = (x: { k: unknown[] }) => {
-      const c = index.compareKeys(x.k, s.hi);
-      return c === 0 && !s.hiIncl ? 1 : c;
-    };
-    for (const e of index.entries.range(from, until, plan.reverse)) {
+    for (const e of index.range(s.lo, s.hi, plan.reverse)) {
+      const id = entryId(e);
       if (seen) {
-        if (seen.has(e.id)) continue;
-        seen.add(e.id);
+        if (seen.has(id)) continue;
+        seen.add(id);
       }
-      yield e.id;
+      yield id;
     }
   }
 }

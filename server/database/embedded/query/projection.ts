@@ -46,7 +46,11 @@ export function compileProjection(spec: Doc | undefined | null): Projector | und
     setTree(tree, path.split('.'), isFlag(v) ? isIncl : v);
   }
   // Alone, `a.$` and $elemMatch select fields (inclusion); $slice keeps every other field.
-  inclusion ??= special.some(([, v]) => v === '$' || (isPlainObject(v) && '$elemMatch' in v));
+  // Alone, `a.$` and $elemMatch select fields (inclusion); $slice keeps every other field;
+  // `{ _id: 1 }` alone returns only the _id.
+  inclusion ??=
+    (idFlag && '_id' in spec && special.length === 0) ||
+    special.some(([, v]) => v === '$' || (isPlainObject(v) && '$elemMatch' in v));
   const incl = inclusion;
   return (doc, pos) => {
     let out: Doc;
@@ -67,10 +71,11 @@ function setTree(tree: Tree, parts: string[], v: unknown): void {
   let t = tree;
   for (let i = 0; i < parts.length - 1; i++) {
     const p = parts[i] as string;
-    if (!isPlainObject(t[p]) || (t[p] as Doc).__leaf) t[p] = {};
+    if (!isPlainObject(t[p]) || '__expr' in (t[p] as Doc)) t[p] = {};
     t = t[p] as Tree;
   }
-  t[parts[parts.length - 1] as string] = isPlainObject(v) ? { __expr: v } : v;
+  // Anything but an include/exclude flag is an aggregation expression ('$field', literals, ...).
+  t[parts[parts.length - 1] as string] = typeof v === 'boolean' ? v : { __expr: v };
 }
 
 function include(v: unknown, tree: Tree, root: Doc): unknown {
@@ -88,7 +93,7 @@ function include(v: unknown, tree: Tree, root: Doc): unknown {
     else if (isPlainObject(sub)) {
       const r = include(v[k], sub as Tree, root);
       if (r !== undefined) out[k] = r;
-    } else if (sub !== false) out[k] = sub;
+    }
   }
   return out;
 }

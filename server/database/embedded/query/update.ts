@@ -5,6 +5,7 @@ import {
   Doc,
   addNumbers,
   bsonTypeName,
+  bsonTypeOf,
   clone,
   compareValues,
   isNumber,
@@ -59,6 +60,7 @@ export function immutableId(): CommandError {
 
 /** Applies an operator update in place. */
 export function applyUpdate(doc: Doc, update: Doc, opts: UpdateOptions): void {
+  checkConflicts(update);
   const filters = compileArrayFilters(opts.arrayFilters);
   const originalId = doc._id;
   const hadId = '_id' in doc;
@@ -87,6 +89,31 @@ export function applyUpdate(doc: Doc, update: Doc, opts: UpdateOptions): void {
     delete rest._id;
     for (const k of Object.keys(doc)) delete doc[k];
     Object.assign(doc, { _id: originalId }, rest);
+  }
+}
+
+/** mongod refuses two operators touching the same path or a path and its parent (code 40). */
+function checkConflicts(update: Doc): void {
+  const paths: string[] = [];
+  for (const [op, spec] of Object.entries(update)) {
+    if (!isPlainObject(spec)) continue;
+    for (const [path, arg] of Object.entries(spec)) {
+      paths.push(path);
+      if (op === '$rename' && typeof arg === 'string') paths.push(arg);
+    }
+  }
+  if (paths.length < 2) return;
+  const sorted = paths.slice().sort();
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1] as string;
+    const b = sorted[i] as string;
+    if (a === b || b.startsWith(a + '.')) {
+      throw new CommandError(
+        40,
+        'ConflictingUpdateOperators',
+        `Updating the path '${b}' would create a conflict at '${a}'`,
+      );
+    }
   }
 }
 
@@ -320,7 +347,10 @@ export function upsertSeed(filter: Doc): Doc {
         if ('$eq' in v) setPath(out, k.split('.'), clone(v.$eq));
         else if ('$in' in v && Array.isArray(v.$in) && v.$in.length === 1)
           setPath(out, k.split('.'), clone(v.$in[0]));
-      } else setPath(out, k.split('.'), clone(v));
+      } else if (!(v instanceof RegExp) && bsonTypeOf(v) !== 'BSONRegExp') {
+        // Regex conditions select; they are not values to store.
+        setPath(out, k.split('.'), clone(v));
+      }
     }
   };
   visit(filter);

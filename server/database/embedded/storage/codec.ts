@@ -70,64 +70,117 @@ export class CodecError extends Error {}
 
 /**
  * Decodes ops encoded by `encodeOps`. Byte fields are copied out of `buf` so the caller may
- * reuse its read buffer.
+ * reuse its read buffer. Recovery decodes millions of ops, so this avoids per-op closures and
+ * reuses the strings of recently seen database and collection names.
  */
 export function decodeOps(buf: Buffer, start: number, end: number): JournalOp[] {
-  let pos = start;
-  const need = (n: number): void => {
-    if (pos + n > end) throw new CodecError('journal op truncated');
-  };
-  need(4);
-  const count = buf.readUInt32LE(pos);
-  pos += 4;
+  const r = new OpReader(buf, start, end);
+  const count = r.u32();
   const ops: JournalOp[] = [];
   for (let k = 0; k < count; k++) {
-    need(1);
-    const tag = buf.readUInt8(pos);
-    pos += 1;
+    const tag = r.u8();
     const arity = ARITY[tag];
     if (arity === undefined) throw new CodecError(`unknown journal op tag ${tag}`);
-    need(4 * arity);
-    const lengths: number[] = [];
-    for (let i = 0; i < arity; i++) lengths.push(buf.readUInt32LE(pos + 4 * i));
-    pos += 4 * arity;
-    const raw: Buffer[] = [];
-    for (const len of lengths) {
-      need(len);
-      raw.push(Buffer.from(buf.subarray(pos, pos + len)));
-      pos += len;
-    }
-    const s = (i: number): string => (raw[i] as Buffer).toString('utf8');
-    const b = (i: number): Buffer => raw[i] as Buffer;
+    r.lengths(arity);
     switch (tag) {
       case TAGS.createCollection:
-        ops.push({ op: 'createCollection', db: s(0), coll: s(1), options: b(2) });
+        ops.push({ op: 'createCollection', db: r.str(), coll: r.str(), options: r.bytes() });
         break;
       case TAGS.dropCollection:
-        ops.push({ op: 'dropCollection', db: s(0), coll: s(1) });
+        ops.push({ op: 'dropCollection', db: r.str(), coll: r.str() });
         break;
       case TAGS.dropDatabase:
-        ops.push({ op: 'dropDatabase', db: s(0) });
+        ops.push({ op: 'dropDatabase', db: r.str() });
         break;
       case TAGS.renameCollection:
-        ops.push({ op: 'renameCollection', db: s(0), from: s(1), toDb: s(2), to: s(3) });
+        ops.push({
+          op: 'renameCollection',
+          db: r.str(),
+          from: r.str(),
+          toDb: r.str(),
+          to: r.str(),
+        });
         break;
       case TAGS.createIndex:
-        ops.push({ op: 'createIndex', db: s(0), coll: s(1), spec: b(2) });
+        ops.push({ op: 'createIndex', db: r.str(), coll: r.str(), spec: r.bytes() });
         break;
       case TAGS.dropIndex:
-        ops.push({ op: 'dropIndex', db: s(0), coll: s(1), name: s(2) });
+        ops.push({ op: 'dropIndex', db: r.str(), coll: r.str(), name: r.str() });
         break;
       case TAGS.put:
-        ops.push({ op: 'put', db: s(0), coll: s(1), doc: b(2) });
+        ops.push({ op: 'put', db: r.str(), coll: r.str(), doc: r.bytes() });
         break;
       case TAGS.delete:
-        ops.push({ op: 'delete', db: s(0), coll: s(1), id: b(2) });
+        ops.push({ op: 'delete', db: r.str(), coll: r.str(), id: r.bytes() });
         break;
-      default:
-        throw new CodecError(`unknown journal op tag ${tag}`);
     }
   }
-  if (pos !== end) throw new CodecError('trailing bytes after journal ops');
+  if (r.pos !== end) throw new CodecError('trailing bytes after journal ops');
   return ops;
+}
+
+/** Names seen recently: most ops of a record share one database and collection. */
+const nameCache: { bytes: Buffer; str: string }[] = [];
+
+class OpReader {
+  private readonly lens: number[] = [];
+  private field = 0;
+
+  constructor(
+    private readonly buf: Buffer,
+    public pos: number,
+    private readonly end: number,
+  ) {}
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw new CodecError('journal op truncated');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf.readUInt8(this.pos++);
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Reads the field lengths that precede an op's fields. */
+  lengths(arity: number): void {
+    this.lens.length = 0;
+    for (let i = 0; i < arity; i++) this.lens.push(this.u32());
+    this.field = 0;
+  }
+
+  private take(): [number, number] {
+    const len = this.lens[this.field++] as number;
+    this.need(len);
+    const at = this.pos;
+    this.pos += len;
+    return [at, at + len];
+  }
+
+  bytes(): Buffer {
+    const [from, to] = this.take();
+    return Buffer.from(this.buf.subarray(from, to));
+  }
+
+  str(): string {
+    const [from, to] = this.take();
+    for (const entry of nameCache) {
+      if (
+        entry.bytes.length === to - from &&
+        this.buf.compare(entry.bytes, 0, entry.bytes.length, from, to) === 0
+      ) {
+        return entry.str;
+      }
+    }
+    const str = this.buf.toString('utf8', from, to);
+    if (nameCache.length >= 16) nameCache.shift();
+    nameCache.push({ bytes: Buffer.from(this.buf.subarray(from, to)), str });
+    return str;
+  }
 }

@@ -35,7 +35,11 @@ interface WriteError {
 }
 
 function writeErrorOf(index: number, err: unknown): WriteError {
-  if (!(err instanceof CommandError)) throw err;
+  // Anything thrown while evaluating one statement fails that statement only, so the changes of
+  // earlier statements are still committed together with the reply.
+  if (!(err instanceof CommandError)) {
+    return { index, code: 2, errmsg: err instanceof Error ? err.message : String(err) };
+  }
   return { index, code: err.code, errmsg: err.message, ...err.extra };
 }
 
