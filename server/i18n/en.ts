@@ -131,6 +131,7 @@ export const en = {
     backHome: 'Go to the start page',
   },
   posts: {
+    conversationLink: 'Conversation',
     pageTitle: (group: string) => `${group}: conversation`,
     composerLabel: 'Write to the group',
     replyLabel: 'Write a reply',
@@ -268,6 +269,7 @@ export const en = {
     post_edited_by_moderator: (group: string) =>
       `A moderator edited your post in ${group} before publishing it.`,
     reply: (group: string) => `Someone replied to your post in ${group}.`,
+    invitation_accepted: (group: string) => `Someone joined ${group} with your invitation.`,
     reactions: (group: string, n: number) =>
       `${n} supportive reaction${n === 1 ? '' : 's'} on your post in ${group}.`,
     queue_item: (group: string) => `A new post is waiting for review in ${group}.`,

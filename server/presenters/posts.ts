@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { PostStatus, ReactionKind, ScreeningKind } from '../../models/post';
 import { claimActive, reviewActions, type ReviewAction, type ViewerFacts } from '../policies/post';
+import { addReviewMinutes, type BusinessHours } from '../services/business-hours';
 
 /**
  * What leaves the server about a post, per audience. Pure and explicitly listed: the member view
@@ -88,7 +89,7 @@ export interface QueueItemView {
   submittedAt: string;
   waitingMinutes: number;
   targetMinutes: number;
-  /** When the item turns amber (only counted while review is open). */
+  /** When the item turns amber (the target counted in review hours only). */
   overdueAt: string;
   overdue: boolean;
   resubmitted: boolean;
@@ -170,7 +171,7 @@ export interface QueueContext {
   names: ReadonlyMap<string, string>;
   track: ReadonlyMap<string, { approved: number; rejected: number }>;
   now: Date;
-  open: boolean;
+  hours: BusinessHours;
   responseTargetMinutes: number;
   crisisTargetMinutes: number;
 }
@@ -179,7 +180,8 @@ export interface QueueContext {
 export function presentQueueItem(post: PostLike, ctx: QueueContext): QueueItemView {
   const authorId = String(post.author);
   const target = post.lane === 'priority' ? ctx.crisisTargetMinutes : ctx.responseTargetMinutes;
-  const overdueAt = new Date(post.submittedAt.getTime() + target * 60_000);
+  // Late once the target has passed in review time: a Friday-evening post is not late on Saturday.
+  const overdueAt = addReviewMinutes(ctx.hours, post.submittedAt, target) ?? new Date(8.64e15);
   const facts = {
     authorId,
     status: post.status,
@@ -206,7 +208,7 @@ export function presentQueueItem(post: PostLike, ctx: QueueContext): QueueItemVi
     ),
     targetMinutes: target,
     overdueAt: overdueAt.toISOString(),
-    overdue: ctx.open && ctx.now.getTime() > overdueAt.getTime(),
+    overdue: ctx.now.getTime() > overdueAt.getTime(),
     resubmitted: (post.revisions?.length ?? 0) > 0,
     claim:
       claimed && post.claim?.until

@@ -206,3 +206,30 @@ export function formatLocal(date: Date, timeZone: string): string {
   const time = `${p.hour}:${String(p.minute).padStart(2, '0')}`;
   return `${WEEKDAY_NAMES[p.weekday - 1]} ${p.day} ${month}, ${time}`;
 }
+
+/** The instant review closes on the local day of `date`. */
+function closingOn(hours: BusinessHours, date: Date): Date {
+  const p = localParts(date, hours.timeZone);
+  const end = parseHm(hours.end);
+  return zonedTime(p.year, p.month, p.day, end.hour, end.minute, hours.timeZone);
+}
+
+/**
+ * The instant at which `minutes` of review time have passed since `from` (time outside review
+ * hours does not count): when a waiting post becomes late. Null when no review days are set.
+ */
+export function addReviewMinutes(hours: BusinessHours, from: Date, minutes: number): Date | null {
+  let cursor = from;
+  let remaining = minutes * 60_000;
+  // Each turn either finishes or moves to the next opening; a few weeks' worth is plenty.
+  for (let i = 0; i < 60; i += 1) {
+    const opening = nextOpening(hours, cursor);
+    if (!opening) return null;
+    cursor = opening;
+    const available = closingOn(hours, cursor).getTime() - cursor.getTime();
+    if (remaining <= available) return new Date(cursor.getTime() + remaining);
+    remaining -= Math.max(0, available);
+    cursor = new Date(cursor.getTime() + Math.max(available, 60_000));
+  }
+  return null;
+}

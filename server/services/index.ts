@@ -26,10 +26,10 @@ export function createServices(deps: Deps) {
     joinRequests: createJoinRequestService(deps),
     memberships: createMembershipService(deps),
     consent: createConsentService(deps),
+    audit: createAuditService(deps),
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
-    audit: createAuditService(deps),
   };
 }
 

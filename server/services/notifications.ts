@@ -1,5 +1,6 @@
-import { Types } from 'mongoose';
-import { Notification, type NotificationDoc, type NotificationKind } from '../../models';
+// Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
+import { trusted, Types } from 'mongoose';
+import { Group, Notification, type NotificationDoc, type NotificationKind } from '../../models';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
@@ -106,9 +107,13 @@ export interface NotificationView {
   guidance: string | null;
 }
 
-export function presentNotification(n: NotificationDoc): NotificationView {
+export function presentNotification(
+  n: NotificationDoc,
+  groups: ReadonlyMap<string, { name: string; slug: string }> = new Map(),
+): NotificationView {
   const data = (n.data ?? {}) as NotificationData;
-  const group = data.groupName ?? '';
+  const known = n.group ? groups.get(String(n.group)) : undefined;
+  const group = data.groupName ?? known?.name ?? '';
   const t = en.notifications;
   let text: string;
   switch (n.kind) {
@@ -119,6 +124,9 @@ export function presentNotification(n: NotificationDoc): NotificationView {
     case 'threat_alert':
       text = t[n.kind](group);
       break;
+    case 'invitation_accepted':
+      text = t.invitation_accepted(group);
+      break;
     case 'reactions':
       text = t.reactions(group, data.count ?? 1);
       break;
@@ -128,13 +136,15 @@ export function presentNotification(n: NotificationDoc): NotificationView {
     default:
       text = t.other;
   }
-  const slug = data.groupSlug;
+  const slug = data.groupSlug ?? known?.slug;
   let href: string | null = null;
   if (slug) {
     href =
       n.kind === 'queue_item' || n.kind === 'threat_alert'
         ? `/g/${slug}/queue`
-        : `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
+        : n.kind === 'invitation_accepted'
+          ? `/g/${slug}/members`
+          : `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
   }
   return {
     id: String(n._id),
@@ -161,7 +171,15 @@ export function createNotificationService(deps: Deps) {
           .lean<NotificationDoc[]>(),
         Notification.countDocuments({ user: actor.userId, readAt: null }),
       ]);
-      return { items: docs.map(presentNotification), unread };
+      // Names and addresses of the groups mentioned (older notifications carry ids only).
+      const groupIds = [...new Set(docs.filter((d) => d.group).map((d) => String(d.group)))];
+      const groups = groupIds.length
+        ? await Group.find({ _id: trusted({ $in: groupIds.map(oid) }) })
+            .select({ name: 1, slug: 1 })
+            .lean()
+        : [];
+      const groupsMap = new Map(groups.map((g) => [String(g._id), { name: g.name, slug: g.slug }]));
+      return { items: docs.map((d) => presentNotification(d, groupsMap)), unread };
     },
 
     async getNotification(actor: Actor, notificationId: string): Promise<NotificationView | null> {
@@ -177,7 +195,7 @@ export function createNotificationService(deps: Deps) {
     async markNotificationsRead(actor: Actor, input: { ids?: string[] } = {}): Promise<number> {
       const filter: Record<string, unknown> = { user: actor.userId, readAt: null };
       if (input.ids)
-        filter._id = { $in: input.ids.filter((i) => Types.ObjectId.isValid(i)).map(oid) };
+        filter._id = trusted({ $in: input.ids.filter((i) => Types.ObjectId.isValid(i)).map(oid) });
       const result = await Notification.updateMany(filter, { $set: { readAt: deps.clock.now() } });
       return result.modifiedCount;
     },

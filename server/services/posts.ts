@@ -1,4 +1,5 @@
-import { Types } from 'mongoose';
+// Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
+import { trusted, Types } from 'mongoose';
 import {
   Group,
   Membership,
@@ -138,7 +139,7 @@ export function nudgesFor(findings: readonly Finding[]): string[] {
 export async function displayNames(ids: Iterable<string>): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   const users = unique.length
-    ? await User.find({ _id: { $in: unique.map(oid) } })
+    ? await User.find({ _id: trusted({ $in: unique.map(oid) }) })
         .select({ displayName: 1, status: 1 })
         .lean()
     : [];
@@ -176,8 +177,8 @@ export function createPostService(deps: Deps) {
     // privileged read: decision timings only (no bodies leave this function)
     const decided = await Post.find({
       group: group._id,
-      'decision.at': { $gte: new Date(now.getTime() - 7 * DAY_MS) },
-      'decision.action': { $in: ['approved', 'rejected'] },
+      'decision.at': trusted({ $gte: new Date(now.getTime() - 7 * DAY_MS) }),
+      'decision.action': trusted({ $in: ['approved', 'rejected'] }),
     })
       .select({ submittedAt: 1, decision: 1 })
       .sort({ 'decision.at': -1 })
@@ -389,7 +390,7 @@ export function createPostService(deps: Deps) {
       }
       const now = clock.now();
       const updated = await Post.findOneAndUpdate(
-        { _id: post._id, author: actor.userId, status: { $in: ['pending', 'rejected'] } },
+        { _id: post._id, author: actor.userId, status: trusted({ $in: ['pending', 'rejected'] }) },
         {
           $set: { status: 'withdrawn', 'claim.by': null, 'claim.until': null },
           $inc: { version: 1 },
@@ -426,8 +427,8 @@ export function createPostService(deps: Deps) {
         const [ms, id] = input.before.split('_');
         const at = new Date(Number(ms));
         extra.$or = [
-          { lastActivityAt: { $lt: at } },
-          { lastActivityAt: at, _id: { $lt: oid(id as string) } },
+          { lastActivityAt: trusted({ $lt: at }) },
+          { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
         ];
       }
       const tops = await Post.find(visibleToMembers(group._id, extra))
@@ -438,7 +439,7 @@ export function createPostService(deps: Deps) {
       const page = tops.slice(0, limit).reverse();
       const ids = page.map((p) => p._id);
       const replies = ids.length
-        ? await Post.find(visibleToMembers(group._id, { parent: { $in: ids } }))
+        ? await Post.find(visibleToMembers(group._id, { parent: trusted({ $in: ids }) }))
             .sort({ seq: 1 })
             .limit(REPLIES_PER_THREAD * ids.length)
             .lean<PostDoc[]>()
@@ -449,7 +450,7 @@ export function createPostService(deps: Deps) {
         : await Post.find({
             group: group._id,
             author: actor.userId,
-            status: { $in: ['pending', 'rejected'] },
+            status: trusted({ $in: ['pending', 'rejected'] }),
           })
             .sort({ submittedAt: 1 })
             .lean<PostDoc[]>();
@@ -466,7 +467,7 @@ export function createPostService(deps: Deps) {
       }));
       const reactions = await Reaction.find({
         user: actor.userId,
-        post: { $in: [...ids, ...replies.map((r) => r._id)] },
+        post: trusted({ $in: [...ids, ...replies.map((r) => r._id)] }),
       })
         .select({ post: 1, kind: 1 })
         .lean();
@@ -509,7 +510,9 @@ export function createPostService(deps: Deps) {
     ): Promise<{ groupId: string; posts: MemberPostView[]; more: boolean; lastSeq: number }> {
       const { group } = await requireGroupAccess(clock, actor, input.groupId, 'enter');
       const limit = input.limit ?? 100;
-      const posts = await Post.find(visibleToMembers(group._id, { seq: { $gt: input.afterSeq } }))
+      const posts = await Post.find(
+        visibleToMembers(group._id, { seq: trusted({ $gt: input.afterSeq }) }),
+      )
         .sort({ seq: 1 })
         .limit(limit + 1)
         .lean<PostDoc[]>();
@@ -527,7 +530,7 @@ export function createPostService(deps: Deps) {
       const { group, membership } = await requireGroupAccess(clock, actor, input.groupId, 'enter');
       const seq = Math.min(input.seq, group.lastSeq ?? 0);
       await Membership.updateOne(
-        { _id: membership._id, lastReadSeq: { $lt: seq } },
+        { _id: membership._id, lastReadSeq: trusted({ $lt: seq }) },
         { $set: { lastReadSeq: seq } },
       );
       return { lastReadSeq: Math.max(seq, membership.lastReadSeq ?? 0) };
@@ -548,7 +551,7 @@ export function createPostService(deps: Deps) {
           continue; // suspended: no counts for a group they cannot enter
         }
         const unread = await Post.countDocuments(
-          visibleToMembers(group._id, { seq: { $gt: m.lastReadSeq ?? 0 } }),
+          visibleToMembers(group._id, { seq: trusted({ $gt: m.lastReadSeq ?? 0 }) }),
         );
         out.push({ groupId: String(group._id), slug: group.slug, name: group.name, unread });
       }
@@ -596,19 +599,6 @@ export function createPostService(deps: Deps) {
         });
       }
       return { postId: view.id, reactions: view.reactions, mine: delta > 0 };
-    },
-
-    /** One approved post as members see it (for the broadcaster and permalinks). */
-    async getMemberPost(actor: Actor, input: { postId: string }): Promise<MemberPostView> {
-      // privileged read: only the group id, to check access before anything else is read
-      const ref = await Post.findById(oid(input.postId)).select({ group: 1 }).lean();
-      if (!ref) throw new NotFoundError(en.posts.errors.notFound);
-      const { group } = await requireGroupAccess(clock, actor, String(ref.group), 'enter');
-      const post = await Post.findOne(
-        visibleToMembers(group._id, { _id: ref._id }),
-      ).lean<PostDoc>();
-      if (!post) throw new NotFoundError(en.posts.errors.notFound);
-      return (await membersView([post], actor))[0] as MemberPostView;
     },
   };
 

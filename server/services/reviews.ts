@@ -1,4 +1,5 @@
-import { Types } from 'mongoose';
+// Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
+import { trusted, Types } from 'mongoose';
 import { Group, Post, type GroupDoc, type PostDoc } from '../../models';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
@@ -50,7 +51,11 @@ function facts(actor: Actor, access: GroupAccess): ViewerFacts {
 /** Claim lapsed, absent, or mine: the condition every decision carries into its update. */
 function claimOk(actor: Actor, now: Date) {
   return {
-    $or: [{ 'claim.by': null }, { 'claim.until': { $lte: now } }, { 'claim.by': actor.userId }],
+    $or: [
+      { 'claim.by': null },
+      { 'claim.until': trusted({ $lte: now }) },
+      { 'claim.by': actor.userId },
+    ],
   };
 }
 
@@ -247,6 +252,8 @@ export function createReviewService(deps: Deps) {
         undoUntil: string;
       }>;
       open: boolean;
+      isAdvocate: boolean;
+      consentPending: string[];
     }> {
       const access = await requireGroupAccess(clock, actor, input.group, 'moderate');
       const { group } = access;
@@ -260,8 +267,8 @@ export function createReviewService(deps: Deps) {
       const decided = authors.length
         ? await Post.find({
             group: group._id,
-            author: { $in: authors.map(oid) },
-            status: { $in: ['approved', 'rejected', 'hidden'] },
+            author: trusted({ $in: authors.map(oid) }),
+            status: trusted({ $in: ['approved', 'rejected', 'hidden'] }),
           })
             .select({ author: 1, status: 1 })
             .lean()
@@ -278,8 +285,8 @@ export function createReviewService(deps: Deps) {
       const undoable = await Post.find({
         group: group._id,
         'decision.by': actor.userId,
-        'decision.undoUntil': { $gt: now },
-        status: { $in: ['approved', 'rejected'] },
+        'decision.undoUntil': trusted({ $gt: now }),
+        status: trusted({ $in: ['approved', 'rejected'] }),
       })
         .sort({ 'decision.at': -1 })
         .limit(20)
@@ -292,13 +299,14 @@ export function createReviewService(deps: Deps) {
         authorName: names.get(String(p.author)) ?? FORMER_MEMBER,
         undoUntil: p.decision?.undoUntil?.toISOString() ?? '',
       }));
-      const open = isOpen(group.businessHours ?? DEFAULT_HOURS, now);
+      const hours = group.businessHours ?? DEFAULT_HOURS;
+      const open = isOpen(hours, now);
       const ctx = {
         viewer: facts(actor, access),
         names,
         track,
         now,
-        open,
+        hours,
         responseTargetMinutes: group.settings?.responseTargetMinutes ?? 30,
         crisisTargetMinutes: group.settings?.crisisTargetMinutes ?? 5,
       };
@@ -312,6 +320,8 @@ export function createReviewService(deps: Deps) {
         items: posts.map((p) => presentQueueItem(p, ctx)),
         recent,
         open,
+        isAdvocate: access.isAdvocate,
+        consentPending: access.consentPending,
       };
     },
 
@@ -466,10 +476,10 @@ export function createReviewService(deps: Deps) {
       const updated = await Post.findOneAndUpdate(
         {
           _id: post._id,
-          status: { $in: ['approved', 'rejected'] },
+          status: trusted({ $in: ['approved', 'rejected'] }),
           version,
           'decision.by': actor.userId,
-          'decision.undoUntil': { $gt: now },
+          'decision.undoUntil': trusted({ $gt: now }),
         },
         {
           $set: { status: 'pending', seq: null, publishedAt: null },
@@ -490,7 +500,7 @@ export function createReviewService(deps: Deps) {
       if (!updated) throw new ConflictError(en.posts.errors.undoExpired, 'conflict');
       if (wasApproved && updated.parent) {
         await Post.updateOne(
-          { _id: updated.parent, replyCount: { $gt: 0 } },
+          { _id: updated.parent, replyCount: trusted({ $gt: 0 }) },
           { $inc: { replyCount: -1 } },
         );
       }

@@ -132,7 +132,14 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
       _id: oid(notificationId),
       user: oid(userId),
     }).lean<NotificationDoc>();
-    if (doc) io.to(userRoom(userId)).emit(SOCKET_EVENTS.notification, presentNotification(doc));
+    if (!doc) return;
+    const group = doc.group
+      ? await Group.findById(doc.group).select({ name: 1, slug: 1 }).lean<GroupDoc>()
+      : null;
+    const groups = new Map(
+      group ? [[String(group._id), { name: group.name, slug: group.slug }]] : [],
+    );
+    io.to(userRoom(userId)).emit(SOCKET_EVENTS.notification, presentNotification(doc, groups));
   });
 
   on('membership.changed', async ({ groupId, userId, status }) => {

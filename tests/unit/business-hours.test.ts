@@ -1,5 +1,6 @@
 import {
   DEFAULT_HOURS,
+  addReviewMinutes,
   describeDays,
   isOpen,
   nextOpening,
@@ -56,6 +57,24 @@ describe('business hours in the group’s own time zone', () => {
     // 01:30 on 29 March 2026 does not exist in Dublin (01:00 → 02:00).
     const t = zonedTime(2026, 3, 29, 1, 30, 'Europe/Dublin');
     expect(t.toISOString()).toBe('2026-03-29T01:30:00.000Z');
+  });
+
+  it('counts review time only while review is open', () => {
+    // Tuesday 10:00 + 30 minutes, same day.
+    expect(addReviewMinutes(DEFAULT_HOURS, at('2026-03-03T10:00:00Z'), 30)?.toISOString()).toBe(
+      '2026-03-03T10:30:00.000Z',
+    );
+    // Saturday: nothing counts until Monday 9:00.
+    expect(addReviewMinutes(DEFAULT_HOURS, at('2026-03-07T12:00:00Z'), 5)?.toISOString()).toBe(
+      '2026-03-09T09:05:00.000Z',
+    );
+    // Tuesday 16:45 + 30 minutes: 15 on Tuesday, 15 on Wednesday.
+    expect(addReviewMinutes(DEFAULT_HOURS, at('2026-03-03T16:45:00Z'), 30)?.toISOString()).toBe(
+      '2026-03-04T09:15:00.000Z',
+    );
+    expect(
+      addReviewMinutes({ ...DEFAULT_HOURS, days: [] }, at('2026-03-03T10:00:00Z'), 5),
+    ).toBeNull();
   });
 
   it('names days plainly', () => {

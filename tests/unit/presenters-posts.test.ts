@@ -5,6 +5,7 @@ import {
   presentQueueItem,
   type PostLike,
 } from '../../server/presenters/posts';
+import { DEFAULT_HOURS } from '../../server/services/business-hours';
 
 const author = new Types.ObjectId();
 const base: PostLike = {
@@ -46,7 +47,7 @@ describe('post presenters', () => {
     expect(view).toMatchObject({ canResubmit: true, canWithdraw: true, canEdit: false });
   });
 
-  it('a queue item turns amber only past the target while review is open', () => {
+  it('a queue item turns amber once its target has passed in review hours', () => {
     const pending = {
       ...base,
       status: 'pending' as const,
@@ -57,14 +58,20 @@ describe('post presenters', () => {
       names,
       track: new Map([[String(author), { approved: 4, rejected: 1 }]]),
       now: new Date('2026-03-02T09:45:00Z'),
-      open: true,
+      hours: DEFAULT_HOURS,
       responseTargetMinutes: 30,
       crisisTargetMinutes: 5,
     };
     const item = presentQueueItem(pending, ctx);
     expect(item).toMatchObject({ overdue: true, waitingMinutes: 45, authorName: 'Sunny' });
     expect(item.track).toEqual({ approved: 4, rejected: 1 });
-    expect(presentQueueItem(pending, { ...ctx, open: false }).overdue).toBe(false);
+    // Sent on Friday at 16:50: ten minutes count on Friday, the other twenty on Monday morning.
+    const friday = { ...pending, submittedAt: new Date('2026-03-06T16:50:00Z') };
+    const saturday = presentQueueItem(friday, { ...ctx, now: new Date('2026-03-07T12:00:00Z') });
+    expect(saturday).toMatchObject({ overdue: false, overdueAt: '2026-03-09T09:20:00.000Z' });
+    // Across the spring DST change (29 March), Monday 9:20 is 08:20 UTC.
+    const beforeDst = { ...pending, submittedAt: new Date('2026-03-27T16:50:00Z') };
+    expect(presentQueueItem(beforeDst, ctx).overdueAt).toBe('2026-03-30T08:20:00.000Z');
     const crisis = presentQueueItem(
       { ...pending, lane: 'priority' },
       {

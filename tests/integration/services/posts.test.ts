@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { AuditEvent, Membership, Notification, Post } from '../../../models';
+import { hardenMongoose } from '../../../server/database';
 import type { AppError } from '../../../server/errors';
 import { createNotificationService } from '../../../server/services/notifications';
 import { createPostService } from '../../../server/services/posts';
@@ -22,6 +23,7 @@ let keyCounter = 0;
 const key = () => `key-${Date.now()}-${(keyCounter += 1)}`;
 
 beforeAll(async () => {
+  hardenMongoose(); // as in production: sanitizeFilter and strictQuery 'throw'
   await mongoose.connect(testDatabaseUri('conversation-services'));
   await Promise.all([Post.init(), Membership.init(), AuditEvent.init()]);
 });
