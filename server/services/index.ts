@@ -10,6 +10,9 @@ import { createMembershipService } from './memberships';
 import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
+import { createModerationService } from './moderation';
+import { createSanctionService } from './sanctions';
+import { createHandbookService } from './handbook';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -30,6 +33,9 @@ export function createServices(deps: Deps) {
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
+    moderation: createModerationService(deps),
+    sanctions: createSanctionService(deps),
+    handbook: createHandbookService(deps),
   };
 }
 

@@ -7,6 +7,8 @@ import { conversationRoutes } from './conversation';
 import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
+import { reportRoutes } from './reports';
+import { sanctionRoutes } from './sanctions';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -18,4 +20,6 @@ export const allRoutes: RouteSpec[] = [
   ...groupRoutes,
   ...conversationRoutes,
   ...moderationRoutes,
+  ...reportRoutes,
+  ...sanctionRoutes,
 ];
