@@ -9,6 +9,7 @@ import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
 import { reportRoutes } from './reports';
 import { sanctionRoutes } from './sanctions';
+import { appealRoutes } from './appeals';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -22,4 +23,5 @@ export const allRoutes: RouteSpec[] = [
   ...moderationRoutes,
   ...reportRoutes,
   ...sanctionRoutes,
+  ...appealRoutes,
 ];
