@@ -10,6 +10,8 @@ import { moderationRoutes } from './moderation';
 import { reportRoutes } from './reports';
 import { sanctionRoutes } from './sanctions';
 import { appealRoutes } from './appeals';
+import { handbookRoutes } from './handbook';
+import { insightRoutes } from './insights';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -24,4 +26,6 @@ export const allRoutes: RouteSpec[] = [
   ...reportRoutes,
   ...sanctionRoutes,
   ...appealRoutes,
+  ...handbookRoutes,
+  ...insightRoutes,
 ];
