@@ -38,7 +38,7 @@
   });
   draw('chart-waiting', {
     type: 'bar',
-    data: { labels: L.waiting, datasets: [{ label: 'min', data: data.waiting }] },
+    data: { labels: L.waiting, datasets: [{ label: L.minutes, data: data.waiting }] },
     options: common,
   });
   draw('chart-rules', {

@@ -238,6 +238,24 @@ export function createModerationService(deps: Deps) {
         { upsert: true },
       );
       const created = result.upsertedCount > 0;
+      if (created) {
+        // Moderators hear of a new report (never who made it); repeats only update the tab.
+        const mods = (
+          await Membership.find({ group: group._id, status: 'active', roles: 'moderator' })
+            .select({ user: 1 })
+            .lean()
+        ).filter((m) => !m.user.equals(actor.userId));
+        await createNotifications(
+          deps,
+          mods.map((m) => ({
+            userId: m.user,
+            kind: 'report_received' as const,
+            groupId: group._id,
+            postId: post._id,
+            data: { groupSlug: group.slug, groupName: group.name },
+          })),
+        );
+      }
       deps.log.info(
         { event: 'post.reported', postId: String(post._id), groupId: String(group._id), created },
         'post reported',
