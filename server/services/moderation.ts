@@ -194,11 +194,6 @@ export function createModerationService(deps: Deps) {
       postId: String(updated._id),
       seq: updated.seq ?? 0,
     });
-    deps.events.emit('post.pending_changed', {
-      groupId,
-      postId: String(updated._id),
-      authorId: String(updated.author),
-    });
     return updated;
   }
 
@@ -500,12 +495,8 @@ export function createModerationService(deps: Deps) {
         },
       ]);
       const groupId = String(group._id);
+      // Everyone's screens (the author's too) drop it; the author is told by the notification.
       deps.events.emit('post.hidden', { groupId, postId: String(updated._id) });
-      deps.events.emit('post.pending_changed', {
-        groupId,
-        postId: String(updated._id),
-        authorId: String(updated.author),
-      });
       deps.log.info({ event: 'post.hidden', postId: String(updated._id), groupId }, 'post hidden');
       return { postId: String(updated._id), status: 'hidden', version: updated.version };
     },
