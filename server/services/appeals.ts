@@ -26,6 +26,7 @@ import {
 import { FORMER_MEMBER } from '../presenters/posts';
 import type { AppealDecisionInput, AppealInput } from '../schemas/moderation';
 import { recordAudit } from './audit';
+import { auditReason } from './stats';
 import { DEFAULT_HOURS, formatLocal } from './business-hours';
 import { requireGroupAccess } from './group-access';
 import type { ModerationService } from './moderation';
@@ -456,7 +457,7 @@ export function createAppealService(deps: Deps, moderation: ModerationService) {
         targetType: 'appeal',
         targetId: closed._id,
         ...(closed.ruleId ? { ruleId: closed.ruleId } : {}),
-        ...(input.note ? { reason: input.note } : {}),
+        ...auditReason(input.note),
         meta: { decision: String(closed.decision), decidedAction: closed.action },
       });
       await createNotifications(deps, [
