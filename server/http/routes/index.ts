@@ -7,6 +7,11 @@ import { conversationRoutes } from './conversation';
 import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
+import { reportRoutes } from './reports';
+import { sanctionRoutes } from './sanctions';
+import { appealRoutes } from './appeals';
+import { handbookRoutes } from './handbook';
+import { insightRoutes } from './insights';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -18,4 +23,9 @@ export const allRoutes: RouteSpec[] = [
   ...groupRoutes,
   ...conversationRoutes,
   ...moderationRoutes,
+  ...reportRoutes,
+  ...sanctionRoutes,
+  ...appealRoutes,
+  ...handbookRoutes,
+  ...insightRoutes,
 ];
