@@ -19,3 +19,7 @@ export * from './export-job';
 export * from './pm-thread';
 export * from './private-message';
 export * from './sent-alert';
+export * from './report';
+export * from './appeal';
+export * from './handbook';
+export * from './journal-note';

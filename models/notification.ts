@@ -15,6 +15,9 @@ export const NOTIFICATION_KINDS = [
   'membership_changed',
   'private_message',
   'pm_reported',
+  'report_received',
+  'appeal_assigned',
+  'appeal_decided',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -4,10 +4,12 @@
  */
 import { groupsEn } from './en-groups';
 import { privacyEn } from './en-privacy';
+import { moderationEn } from './en-moderation';
 
 export const en = {
   ...groupsEn,
   ...privacyEn,
+  ...moderationEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -14,6 +14,14 @@ import { createDataExportService } from './data-export';
 import { createErasureService } from './erasure';
 import { createNotificationSettingsService } from './notification-delivery';
 import { createPrivateMessageService } from './private-messages';
+import { createModerationService } from './moderation';
+import { createReportService } from './reports';
+import { createSanctionService } from './sanctions';
+import { createHandbookService } from './handbook';
+import { createAppealService } from './appeals';
+import { createAuditBrowseService } from './audit-browse';
+import { createJournalService } from './journal';
+import { createInsightsService } from './insights';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -21,6 +29,7 @@ import { createPrivateMessageService } from './private-messages';
  * `createXService(deps)`; add it below.
  */
 export function createServices(deps: Deps) {
+  const moderation = createModerationService(deps);
   return {
     deps,
     accounts: createAccountService(deps),
@@ -38,6 +47,14 @@ export function createServices(deps: Deps) {
     dataExport: createDataExportService(deps),
     erasure: createErasureService(deps),
     privateMessages: createPrivateMessageService(deps),
+    moderation,
+    reports: createReportService(deps),
+    sanctions: createSanctionService(deps),
+    handbook: createHandbookService(deps),
+    appeals: createAppealService(deps, moderation),
+    auditLog: createAuditBrowseService(deps),
+    journal: createJournalService(deps),
+    insights: createInsightsService(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
 import { planDelivery, sendImmediateEmails } from './notification-delivery';
+import { toolkitNotificationHref, toolkitNotificationText } from './toolkit-notifications';
 
 /**
  * In-app notifications. Created by the services that cause them (after their write), pushed live
@@ -23,6 +24,10 @@ export interface NotificationData {
   guidance?: string;
   /** Private message conversation (no text of the message). */
   threadId?: string;
+  /** Toolkit notices: 'muted' | 'suspended' | 'active' | 'removed', an end time, an outcome. */
+  status?: string;
+  until?: string;
+  outcome?: string;
 }
 
 export interface NewNotification {
@@ -155,11 +160,13 @@ export function presentNotification(
       text = en.notificationsExtra.pm_reported(group);
       break;
     default:
-      text = t.other;
+      text = toolkitNotificationText(n.kind, data) ?? t.other;
   }
   const slug = data.groupSlug ?? known?.slug;
-  let href: string | null = null;
-  if (n.kind === 'pm_reported' && slug) href = `/g/${slug}/messages/reported`;
+  let href: string | null = toolkitNotificationHref(n.kind, slug);
+  if (href) {
+    // a moderation toolkit notice: its own page
+  } else if (n.kind === 'pm_reported' && slug) href = `/g/${slug}/messages/reported`;
   else if (n.kind === 'private_message')
     href = data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
   else if (n.kind === 'document_version' && slug) href = `/g/${slug}/documents`;
@@ -178,7 +185,13 @@ export function presentNotification(
     href,
     createdAt: n.createdAt.toISOString(),
     read: !!n.readAt,
-    note: n.kind === 'post_rejected' ? (data.note ?? null) : null,
+    note:
+      n.kind === 'post_rejected' ||
+      n.kind === 'post_hidden' ||
+      n.kind === 'appeal_decided' ||
+      n.kind === 'membership_changed'
+        ? (data.note ?? null)
+        : null,
     guidance: n.kind === 'threat_alert' ? (data.guidance ?? null) : null,
   };
 }

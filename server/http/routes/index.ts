@@ -9,6 +9,11 @@ import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
 import { messageRoutes } from './messages';
 import { privacyRoutes } from './privacy';
+import { reportRoutes } from './reports';
+import { sanctionRoutes } from './sanctions';
+import { appealRoutes } from './appeals';
+import { handbookRoutes } from './handbook';
+import { insightRoutes } from './insights';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -22,4 +27,9 @@ export const allRoutes: RouteSpec[] = [
   ...moderationRoutes,
   ...privacyRoutes,
   ...messageRoutes,
+  ...reportRoutes,
+  ...sanctionRoutes,
+  ...appealRoutes,
+  ...handbookRoutes,
+  ...insightRoutes,
 ];

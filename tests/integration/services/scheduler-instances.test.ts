@@ -1,12 +1,14 @@
 import mongoose from 'mongoose';
-import { JobRun, Lease, NotificationSettings } from '../../../models';
+import pino from 'pino';
+import { JobRun, Lease, Membership, NotificationSettings } from '../../../models';
 import { hardenMongoose } from '../../../server/database';
 import { RETENTION_JOB } from '../../../server/services/retention';
+import { startSanctionSweep } from '../../../server/services/sanction-sweep';
 import { schedulerTick } from '../../../server/services/scheduler';
 import { createServices } from '../../../server/services';
 import { testDatabaseUri } from '../../helpers/db';
 import { testDeps } from '../../helpers/deps';
-import { createUser } from '../../helpers/factories';
+import { addMember, createGroup, createUser } from '../../helpers/factories';
 
 /**
  * Two app instances (their own deps, services, mailer and INSTANCE_ID; one database and one
@@ -64,4 +66,31 @@ describe('scheduled jobs on two instances', () => {
     expect(await JobRun.countDocuments({ name: RETENTION_JOB })).toBe(2);
     expect(summaries()).toBe(2);
   }, 60_000);
+
+  it('an ended mute is cleared, and the member told, once — though both instances sweep every 20 ms', async () => {
+    a.clock.set(new Date('2027-02-01T09:00:00Z'));
+    const group = await createGroup();
+    const member = await createUser();
+    await addMember(member, group, ['member'], { mutedUntil: new Date('2027-02-01T08:00:00Z') });
+    const told: string[] = [];
+    for (const { deps } of instances) {
+      deps.events.on('membership.changed', ({ userId }) => {
+        if (userId === String(member._id)) told.push(deps.config.instanceId);
+      });
+    }
+    const silent = pino({ level: 'silent' });
+    const stops = instances.map(({ deps, services }) =>
+      startSanctionSweep(deps, services, silent, 20),
+    );
+    try {
+      const until = Date.now() + 5000;
+      while (told.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300)); // more sweeps by both
+    } finally {
+      stops.forEach((stop) => stop());
+    }
+    expect(told).toHaveLength(1);
+    const m = await Membership.findOne({ user: member._id }).lean();
+    expect(m?.mutedUntil ?? null).toBeNull();
+  });
 });
