@@ -13,6 +13,7 @@ import { createServices } from './services';
 import { startSanctionSweep } from './services/sanction-sweep';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { startScheduler } from './services/scheduler';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -73,6 +74,8 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, url: config.publicUrl }, 'Harbour is listening');
+  // Background jobs (retention, digests, exports), each under a database lease.
+  const stopScheduler = startScheduler(deps, services);
 
   const setupLink = await services.accounts.createSetupLinkIfNeeded();
   if (setupLink) {
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      stopScheduler();
       detach();
       // Tell live clients to come back later, then stop accepting (io.close closes the server);
       // requests already running finish first.

@@ -4,10 +4,12 @@
  */
 import { groupsEn } from './en-groups';
 import { moderationEn } from './en-moderation';
+import { privacyEn } from './en-privacy';
 
 export const en = {
   ...groupsEn,
   ...moderationEn,
+  ...privacyEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -18,6 +18,10 @@ import { createAppealService } from './appeals';
 import { createAuditBrowseService } from './audit-browse';
 import { createJournalService } from './journal';
 import { createInsightsService } from './insights';
+import { createDataExportService } from './data-export';
+import { createErasureService } from './erasure';
+import { createNotificationSettingsService } from './notification-delivery';
+import { createPrivateMessageService } from './private-messages';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -47,6 +51,10 @@ export function createServices(deps: Deps) {
     auditLog: createAuditBrowseService(deps),
     journal: createJournalService(deps),
     insights: createInsightsService(deps),
+    notificationSettings: createNotificationSettingsService(deps),
+    dataExport: createDataExportService(deps),
+    erasure: createErasureService(deps),
+    privateMessages: createPrivateMessageService(deps),
   };
 }
 

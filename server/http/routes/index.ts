@@ -12,6 +12,8 @@ import { sanctionRoutes } from './sanctions';
 import { appealRoutes } from './appeals';
 import { handbookRoutes } from './handbook';
 import { insightRoutes } from './insights';
+import { messageRoutes } from './messages';
+import { privacyRoutes } from './privacy';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -28,4 +30,6 @@ export const allRoutes: RouteSpec[] = [
   ...appealRoutes,
   ...handbookRoutes,
   ...insightRoutes,
+  ...privacyRoutes,
+  ...messageRoutes,
 ];
