@@ -6,6 +6,12 @@
   var socket = window.HarbourSocket || window.io({ transports: ['websocket', 'polling'] });
   window.HarbourSocket = socket;
   var counted = {};
+  // Marks the page as live (tests wait for it; also handy when debugging).
+  function live() {
+    document.body.setAttribute('data-live', 'connected');
+  }
+  if (socket.connected) live();
+  socket.on('connect', live);
 
   function bumpBadge() {
     var link = document.querySelector('.site-header a[href="/notifications"]');

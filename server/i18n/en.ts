@@ -3,13 +3,13 @@
  * functions for strings with values.
  */
 import { groupsEn } from './en-groups';
-import { privacyEn } from './en-privacy';
 import { moderationEn } from './en-moderation';
+import { privacyEn } from './en-privacy';
 
 export const en = {
   ...groupsEn,
-  ...privacyEn,
   ...moderationEn,
+  ...privacyEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -10,10 +10,6 @@ import { createMembershipService } from './memberships';
 import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
-import { createDataExportService } from './data-export';
-import { createErasureService } from './erasure';
-import { createNotificationSettingsService } from './notification-delivery';
-import { createPrivateMessageService } from './private-messages';
 import { createModerationService } from './moderation';
 import { createReportService } from './reports';
 import { createSanctionService } from './sanctions';
@@ -22,6 +18,10 @@ import { createAppealService } from './appeals';
 import { createAuditBrowseService } from './audit-browse';
 import { createJournalService } from './journal';
 import { createInsightsService } from './insights';
+import { createDataExportService } from './data-export';
+import { createErasureService } from './erasure';
+import { createNotificationSettingsService } from './notification-delivery';
+import { createPrivateMessageService } from './private-messages';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -43,10 +43,6 @@ export function createServices(deps: Deps) {
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
-    notificationSettings: createNotificationSettingsService(deps),
-    dataExport: createDataExportService(deps),
-    erasure: createErasureService(deps),
-    privateMessages: createPrivateMessageService(deps),
     moderation,
     reports: createReportService(deps),
     sanctions: createSanctionService(deps),
@@ -55,6 +51,10 @@ export function createServices(deps: Deps) {
     auditLog: createAuditBrowseService(deps),
     journal: createJournalService(deps),
     insights: createInsightsService(deps),
+    notificationSettings: createNotificationSettingsService(deps),
+    dataExport: createDataExportService(deps),
+    erasure: createErasureService(deps),
+    privateMessages: createPrivateMessageService(deps),
   };
 }
 

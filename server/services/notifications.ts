@@ -4,8 +4,8 @@ import { Group, Notification, type NotificationDoc, type NotificationKind } from
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
-import { planDelivery, sendImmediateEmails } from './notification-delivery';
 import { toolkitNotificationHref, toolkitNotificationText } from './toolkit-notifications';
+import { planDelivery, sendImmediateEmails } from './notification-delivery';
 
 /**
  * In-app notifications. Created by the services that cause them (after their write), pushed live
@@ -22,12 +22,12 @@ export interface NotificationData {
   count?: number;
   priority?: boolean;
   guidance?: string;
-  /** Private message conversation (no text of the message). */
-  threadId?: string;
   /** Toolkit notices: 'muted' | 'suspended' | 'active' | 'removed', an end time, an outcome. */
   status?: string;
   until?: string;
   outcome?: string;
+  /** Private message conversation (no text of the message). */
+  threadId?: string;
 }
 
 export interface NewNotification {
@@ -163,21 +163,7 @@ export function presentNotification(
       text = toolkitNotificationText(n.kind, data) ?? t.other;
   }
   const slug = data.groupSlug ?? known?.slug;
-  let href: string | null = toolkitNotificationHref(n.kind, slug);
-  if (href) {
-    // a moderation toolkit notice: its own page
-  } else if (n.kind === 'pm_reported' && slug) href = `/g/${slug}/messages/reported`;
-  else if (n.kind === 'private_message')
-    href = data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
-  else if (n.kind === 'document_version' && slug) href = `/g/${slug}/documents`;
-  else if (slug) {
-    href =
-      n.kind === 'queue_item' || n.kind === 'threat_alert' || n.kind === 'queue_waiting'
-        ? `/g/${slug}/queue`
-        : n.kind === 'invitation_accepted'
-          ? `/g/${slug}/members`
-          : `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
-  }
+  const href = toolkitNotificationHref(n.kind, slug) ?? notificationHref(n, data, slug);
   return {
     id: String(n._id),
     kind: n.kind,
@@ -238,4 +224,23 @@ export function createNotificationService(deps: Deps) {
       return result.modifiedCount;
     },
   };
+}
+
+/** Where a notification leads (conversation, queue, private messages, documents). */
+function notificationHref(
+  n: Pick<NotificationDoc, 'kind' | 'post'>,
+  data: NotificationData,
+  slug: string | undefined,
+): string | null {
+  if (n.kind === 'private_message') {
+    return data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
+  }
+  if (!slug) return null;
+  if (n.kind === 'pm_reported') return `/g/${slug}/messages/reported`;
+  if (n.kind === 'document_version') return `/g/${slug}/documents`;
+  if (n.kind === 'queue_item' || n.kind === 'threat_alert' || n.kind === 'queue_waiting') {
+    return `/g/${slug}/queue`;
+  }
+  if (n.kind === 'invitation_accepted') return `/g/${slug}/members`;
+  return `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Group, type UserDoc } from '../../models';
 import { createNotifications } from '../../server/services/notifications';
@@ -55,6 +56,7 @@ it('notifications and private messages arrive live', async () => {
   await addMember(friend, group);
 
   const page = await open(member, '/notifications');
+  await page.locator('body[data-live="connected"]').waitFor();
   await createNotifications(t.deps, [
     {
       userId: member._id,
@@ -77,6 +79,7 @@ it('notifications and private messages arrive live', async () => {
   const { id } = await pm.requestConversation(actor(friend), { userId: String(member._id) });
   await pm.respondToRequest(actor(member), { threadId: id, accept: true });
   const thread = await open(member, `/me/messages/${id}`);
+  await thread.locator('body[data-live="connected"]').waitFor();
   await pm.sendMessage(actor(friend), { threadId: id, body: 'Live hello' });
   await thread.locator('#pm-messages li', { hasText: 'Live hello' }).waitFor();
 
@@ -90,4 +93,34 @@ it('notifications and private messages arrive live', async () => {
 
   expect(pageErrors).toEqual([]);
   expect(foreignRequests).toEqual([]);
+}, 60_000);
+
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core in the page: serious and critical accessibility violations, by rule id. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(): Promise<{ violations: Array<{ id: string; impact: string }> }> };
+      }
+    ).axe;
+    const result = await axe.run();
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id);
+  });
+}
+
+it('the privacy pages are accessible at phone width', async () => {
+  const { group, member, moderator } = await createGroupWithPeople();
+  await Group.updateOne({ _id: group._id }, { $set: { 'settings.privateMessages': true } });
+  void moderator;
+  for (const path of ['/me/notifications/settings', '/me/data', '/me/messages']) {
+    const page = await open(member, path);
+    await page.setViewportSize({ width: 360, height: 740 });
+    expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+  }
 }, 60_000);

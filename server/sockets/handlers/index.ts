@@ -6,6 +6,6 @@ import { postHandlers } from './posts';
 /** Every client → server socket event. The dispatcher serves exactly these. */
 export const allHandlers: SocketHandlerSpec[] = [
   ...postHandlers,
-  ...messageHandlers,
   ...moderationHandlers,
+  ...messageHandlers,
 ];
