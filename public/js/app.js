@@ -43,6 +43,23 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].setAttribute('aria-disabled', 'true');
   });
 
+  // Area scripts that send a form over a socket clear data-sending when the answer comes: the
+  // buttons must then read as usable again (to screen readers and to the next tap).
+  if (window.MutationObserver) {
+    new window.MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        var form = change.target;
+        if (!(form instanceof HTMLElement) || form.hasAttribute('data-sending')) return;
+        var buttons = form.querySelectorAll('button[aria-disabled="true"]');
+        for (var i = 0; i < buttons.length; i++) buttons[i].removeAttribute('aria-disabled');
+      });
+    }).observe(document.documentElement, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['data-sending'],
+    });
+  }
+
   // Coming back with the Back button restores the page as it was: let its forms be sent again.
   window.addEventListener('pageshow', function () {
     var sending = document.querySelectorAll('form[data-sending]');
