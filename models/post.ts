@@ -108,6 +108,9 @@ postSchema.index({ group: 1, seq: 1 });
 postSchema.index({ group: 1, status: 1, parent: 1, lastActivityAt: -1 });
 postSchema.index({ group: 1, status: 1, lane: 1, submittedAt: 1 });
 postSchema.index({ parent: 1, status: 1, seq: 1 });
+// The author's own waiting posts on the conversation page; the last week's decision times.
+postSchema.index({ group: 1, author: 1, status: 1 });
+postSchema.index({ group: 1, 'decision.at': -1 });
 
 export type PostFields = InferSchemaType<typeof postSchema>;
 export type PostDoc = PostFields & { _id: Types.ObjectId };

@@ -131,6 +131,7 @@ export const en = {
     backHome: 'Go to the start page',
   },
   posts: {
+    conversationLink: 'Conversation',
     pageTitle: (group: string) => `${group}: conversation`,
     composerLabel: 'Write to the group',
     replyLabel: 'Write a reply',
@@ -157,6 +158,7 @@ export const en = {
     editedByModerator: 'Edited by a moderator',
     you: 'You',
     charactersLeft: (n: number) => `${n} characters left`,
+    charsLeftLabel: 'characters left',
     newPostsAnnouncement: (n: number) => `${n} new post${n === 1 ? '' : 's'} in the conversation`,
     waitOpen: (minutes: number) =>
       minutes <= 1

@@ -600,19 +600,6 @@ export function createPostService(deps: Deps) {
       }
       return { postId: view.id, reactions: view.reactions, mine: delta > 0 };
     },
-
-    /** One approved post as members see it (for the broadcaster and permalinks). */
-    async getMemberPost(actor: Actor, input: { postId: string }): Promise<MemberPostView> {
-      // privileged read: only the group id, to check access before anything else is read
-      const ref = await Post.findById(oid(input.postId)).select({ group: 1 }).lean();
-      if (!ref) throw new NotFoundError(en.posts.errors.notFound);
-      const { group } = await requireGroupAccess(clock, actor, String(ref.group), 'enter');
-      const post = await Post.findOne(
-        visibleToMembers(group._id, { _id: ref._id }),
-      ).lean<PostDoc>();
-      if (!post) throw new NotFoundError(en.posts.errors.notFound);
-      return (await membersView([post], actor))[0] as MemberPostView;
-    },
   };
 
   async function revise(

@@ -252,6 +252,10 @@ export function createReviewService(deps: Deps) {
         undoUntil: string;
       }>;
       open: boolean;
+      /** The server's time, so the page can tell lateness by it rather than the device's clock. */
+      now: string;
+      isAdvocate: boolean;
+      consentPending: string[];
     }> {
       const access = await requireGroupAccess(clock, actor, input.group, 'moderate');
       const { group } = access;
@@ -318,6 +322,9 @@ export function createReviewService(deps: Deps) {
         items: posts.map((p) => presentQueueItem(p, ctx)),
         recent,
         open,
+        now: now.toISOString(),
+        isAdvocate: access.isAdvocate,
+        consentPending: access.consentPending,
       };
     },
 
