@@ -120,7 +120,9 @@
         refresh();
         return;
       }
-      announce(action.replace('_', ' ') + ' \u2713');
+      // Plain words from the page (server/i18n), not the action's code name.
+      var doneKey = action === 'edit_approve' ? 'approve' : action;
+      announce(page.getAttribute('data-done-' + doneKey) || page.getAttribute('data-done'));
       refresh();
     });
   }
@@ -138,7 +140,26 @@
     if (item) select(item, false);
   });
 
+  // Single-key shortcuts can be switched off (WCAG 2.1.4: speech input users, stray key presses);
+  // the choice is remembered on this device.
+  var shortcutsOn = document.getElementById('shortcuts-on');
+  if (shortcutsOn) {
+    try {
+      shortcutsOn.checked = localStorage.getItem('harbour:queue-shortcuts') !== 'off';
+    } catch {
+      /* storage unavailable: shortcuts stay on */
+    }
+    shortcutsOn.addEventListener('change', function () {
+      try {
+        localStorage.setItem('harbour:queue-shortcuts', shortcutsOn.checked ? 'on' : 'off');
+      } catch {
+        /* not remembered, still applied */
+      }
+    });
+  }
+
   document.addEventListener('keydown', function (event) {
+    if (shortcutsOn && !shortcutsOn.checked) return;
     var tag = event.target.tagName;
     if (/INPUT|TEXTAREA|SELECT/.test(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
     var list = items();

@@ -79,8 +79,13 @@ export async function seedDemo(
   clock: ManualClock,
   endAt: Date,
 ): Promise<DemoResult> {
-  // The week of conversation happens on a clock that starts eight days before `endAt`.
-  clock.set(new Date(endAt.getTime() - 8 * DAY));
+  // The week of conversation happens on a clock that starts eight days before `endAt`, posts in
+  // daytime (Irish time is UTC or UTC+1), the queue filling in the last few hours.
+  const midnight = new Date(endAt);
+  midnight.setUTCHours(0, 0, 0, 0);
+  const dayAt = (daysAgo: number, hours: number) =>
+    new Date(midnight.getTime() - daysAgo * DAY + hours * HOUR);
+  clock.set(dayAt(8, 9));
   const accounts: DemoAccount[] = [];
   const setupLink = await services.accounts.createSetupLinkIfNeeded();
   if (!setupLink) throw new Error('the demo database already has an administrator');
@@ -169,7 +174,7 @@ export async function seedDemo(
 
   // A week: each day's threads, replies and a few reactions.
   for (const [dayIndex, day] of WEEK.entries()) {
-    clock.set(new Date(endAt.getTime() - (7 - dayIndex) * DAY - 10 * HOUR));
+    clock.set(dayAt(7 - dayIndex, 9.5));
     for (const thread of day) {
       const id = await publish(thread.author, thread.body);
       for (const reply of thread.replies) {
@@ -187,7 +192,7 @@ export async function seedDemo(
   }
 
   // Yesterday's birthday, with dozens of replies through the day.
-  clock.set(new Date(endAt.getTime() - DAY - 9 * HOUR));
+  clock.set(dayAt(1, 8.25));
   const birthdayId = await publish(BIRTHDAY.author, BIRTHDAY.body);
   for (const reply of BIRTHDAY_REPLIES) {
     clock.advance(17 * 60_000);
@@ -198,7 +203,7 @@ export async function seedDemo(
   }
 
   // A post that was not published, citing a rule (the author sees why and can revise).
-  clock.set(new Date(endAt.getTime() - 5 * HOUR));
+  clock.set(dayAt(1, 20));
   let rejected = 0;
   for (const item of REJECTED) {
     const stored = await services.posts.submitPost(who(item.author), {

@@ -23,6 +23,12 @@ export const en = {
     secondFactorRequired: 'Please finish signing in with your code first.',
     sameOrigin: 'This request came from another website and was refused.',
   },
+  ui: {
+    groupMenu: (group: string) => `${group}: group menu`,
+    writeJump: 'Write a post (jump to the writing box)',
+    shortcutsOn: 'Use the single-key shortcuts',
+    queueDone: 'Done.',
+  },
   nav: {
     skip: 'Skip to main content',
     home: 'My groups',

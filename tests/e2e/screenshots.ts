@@ -19,7 +19,8 @@ import { DESKTOP, PHONE, launchBrowser } from './harness';
 /**
  * `npm run screenshots`: builds the demo in its own folder (./data/demo-screenshots), serves it on
  * a random loopback port and saves PNGs of the main pages, phone (360 px) and desktop, into
- * ./screenshots (git-ignored). `--only name,name` limits the pages; `--phone` skips desktop.
+ * ./screenshots (git-ignored). `--only name,name` limits the pages; `--phone` skips desktop;
+ * `--top N` keeps the first N pixels of each page.
  */
 const OUT = join(process.cwd(), 'screenshots');
 
@@ -34,6 +35,10 @@ async function main(): Promise<void> {
     ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')
     : null;
   const phoneOnly = process.argv.includes('--phone');
+  // --top N: only the first N pixels of each page (what a person sees first; smaller files).
+  const top = process.argv.includes('--top')
+    ? Number(process.argv[process.argv.indexOf('--top') + 1])
+    : null;
   // Always the embedded engine in its own folder: never a database someone else set up.
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: './data/demo-screenshots' };
   delete env.MONGODB_URI;
@@ -88,7 +93,14 @@ async function main(): Promise<void> {
           await page.goto(`${base}${shot.path}`);
           await page.waitForLoadState('networkidle');
           const file = join(OUT, `${shot.name}-${label}.png`);
-          await page.screenshot({ path: file, fullPage: true });
+          const height = await page.evaluate(() => document.documentElement.scrollHeight);
+          await page.screenshot({
+            path: file,
+            fullPage: true,
+            clip: top
+              ? { x: 0, y: 0, width: viewport.width, height: Math.min(top, height) }
+              : undefined,
+          });
           process.stdout.write(`${file}\n`);
         }
       }
