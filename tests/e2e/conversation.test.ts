@@ -101,9 +101,10 @@ it('posts live from the composer, reaches another member without moving focus, k
   // It arrives live at the other member, announced politely, focus left where it was.
   const arrived = otherPage.locator('#threads article.post', { hasText: 'Hello from the browser' });
   await arrived.waitFor();
-  await expect(otherPage.locator('#live').textContent()).resolves.toContain(
-    'Hello from the browser',
-  );
+  // The announcement is written a moment later (so screen readers notice the change).
+  await otherPage
+    .locator('#live', { hasText: 'Hello from the browser' })
+    .waitFor({ state: 'attached' });
   await expect(otherPage.evaluate(() => document.activeElement?.id)).resolves.toBe('composer-body');
   // The author's waiting copy is replaced by the published post, shown once.
   await authorPage
