@@ -28,7 +28,47 @@
     });
   }
 
-  window.Harbour = { csrfToken: csrfToken, postJson: postJson };
+  /**
+   * Tells the person when the live connection drops and when it is back (their draft stays in the
+   * box meanwhile), and reconnects after the server closed it (a restart): Socket.IO only retries
+   * on its own when the network dropped.
+   */
+  function watchConnection(socket) {
+    var box = document.getElementById('connection-status');
+    if (!socket) return;
+    var lost = false;
+    var wait = 3000;
+    function say(key) {
+      if (!box) return;
+      box.textContent = box.getAttribute(key) || '';
+      box.hidden = false;
+    }
+    socket.on('server:shutdown', function (e) {
+      if (e && e.reconnectAfterMs) wait = e.reconnectAfterMs;
+    });
+    socket.on('disconnect', function (reason) {
+      lost = true;
+      say('data-lost');
+      if (reason === 'io server disconnect') {
+        setTimeout(
+          function () {
+            socket.connect();
+          },
+          wait + Math.random() * 2000,
+        );
+      }
+    });
+    socket.on('connect', function () {
+      if (!lost) return;
+      lost = false;
+      say('data-back');
+      setTimeout(function () {
+        if (!lost && box) box.hidden = true;
+      }, 5000);
+    });
+  }
+
+  window.Harbour = { csrfToken: csrfToken, postJson: postJson, watchConnection: watchConnection };
 
   // A form is sent once: a second tap while the first is on its way does nothing.
   document.addEventListener('submit', function (event) {

@@ -12,6 +12,10 @@
   var live = document.getElementById('live');
   var selectedId = null;
   var socket = io({ transports: ['websocket', 'polling'] });
+  // app.js loads after this script (both deferred): wire the connection notice once it has run.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (window.Harbour) window.Harbour.watchConnection(socket);
+  });
 
   function items() {
     return Array.prototype.slice.call(document.querySelectorAll('.queue-item'));

@@ -28,6 +28,9 @@ export const en = {
     writeJump: 'Write a post (jump to the writing box)',
     shortcutsOn: 'Use the single-key shortcuts',
     queueDone: 'Done.',
+    connectionLost:
+      'The live connection was lost. We are reconnecting. What you write stays in the box and you can send it when we are back.',
+    connectionBack: 'Connected again. You are up to date.',
   },
   nav: {
     skip: 'Skip to main content',

@@ -88,3 +88,40 @@ it('cuts a removed member off live: told why, can no longer write or react', asy
   expect(response?.status()).toBe(404);
   expect(s.problems.filter((p) => !p.includes('404'))).toEqual([]);
 }, 60_000);
+
+it('says when the live connection drops, keeps the draft, and catches up once back', async () => {
+  const group = await createGroup();
+  const [member, author, moderator] = await Promise.all([createUser(), createUser(), createUser()]);
+  await addMember(member, group);
+  await addMember(author, group);
+  await addMember(moderator, group, ['member', 'moderator']);
+  const s = await memberPage(`/g/${group.slug}/conversation`, member);
+  await s.page.fill('#composer-body', 'my draft in progress');
+
+  // The server closes every connection (as on a restart) and a post is published meanwhile.
+  t.io.disconnectSockets(true);
+  const status = s.page.locator('#connection-status');
+  await status.waitFor({ state: 'visible' });
+  await expect(status.textContent()).resolves.toContain('reconnecting');
+  const stored = await t.services.posts.submitPost(actorFor(author), {
+    group: group.slug,
+    body: 'Published while you were away',
+    idempotencyKey: 'while-away-0001',
+    acknowledgedFindings: false,
+  });
+  if (stored.status !== 'stored') throw new Error('not stored');
+  await t.services.reviews.approvePost(actorFor(moderator), {
+    postId: stored.post.id,
+    version: 1,
+  });
+
+  // Back on its own; the missed post arrives; the draft is untouched.
+  await s.page.locator('#connection-status', { hasText: 'Connected again' }).waitFor({
+    timeout: 15_000,
+  });
+  await s.page
+    .locator('#threads article.post', { hasText: 'Published while you were away' })
+    .waitFor();
+  await expect(s.page.inputValue('#composer-body')).resolves.toBe('my draft in progress');
+  expect(s.problems).toEqual([]);
+}, 60_000);
