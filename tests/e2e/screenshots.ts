@@ -20,7 +20,7 @@ import { DESKTOP, PHONE, launchBrowser } from './harness';
  * `npm run screenshots`: builds the demo in its own folder (./data/demo-screenshots), serves it on
  * a random loopback port and saves PNGs of the main pages, phone (360 px) and desktop, into
  * ./screenshots (git-ignored). `--only name,name` limits the pages; `--phone` skips desktop;
- * `--top N` keeps the first N pixels of each page.
+ * `--top N` keeps the first N pixels of each page; `--dark` uses the dark colour scheme.
  */
 const OUT = join(process.cwd(), 'screenshots');
 
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')
     : null;
   const phoneOnly = process.argv.includes('--phone');
+  const dark = process.argv.includes('--dark');
   // --top N: only the first N pixels of each page (what a person sees first; smaller files).
   const top = process.argv.includes('--top')
     ? Number(process.argv[process.argv.indexOf('--top') + 1])
@@ -85,14 +86,14 @@ async function main(): Promise<void> {
     for (const role of ['visitor', 'member', 'moderator', 'advocate', 'administrator']) {
       const mine = shots.filter((s) => s.as === role);
       if (mine.length === 0) continue;
-      const page = await signedInPage(browser, base, PHONE, result.accounts, role);
+      const page = await signedInPage(browser, base, PHONE, result.accounts, role, dark);
       for (const viewport of phoneOnly ? [PHONE] : [PHONE, DESKTOP]) {
         const label = viewport === PHONE ? 'phone' : 'desktop';
         await page.setViewportSize(viewport);
         for (const shot of mine) {
           await page.goto(`${base}${shot.path}`);
           await page.waitForLoadState('networkidle');
-          const file = join(OUT, `${shot.name}-${label}.png`);
+          const file = join(OUT, `${shot.name}-${label}${dark ? '-dark' : ''}.png`);
           const height = await page.evaluate(() => document.documentElement.scrollHeight);
           await page.screenshot({
             path: file,
@@ -121,8 +122,9 @@ async function signedInPage(
   viewport: { width: number; height: number },
   accounts: DemoAccount[],
   role: string,
+  dark: boolean,
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, colorScheme: dark ? 'dark' : 'light' });
   const page = await context.newPage();
   const account = accounts.find((a) => a.role === role);
   if (!account) return page;
