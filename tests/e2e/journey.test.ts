@@ -97,7 +97,7 @@ it('invite → join → post → wait → approve → seen live by another membe
   await rd.page
     .locator('#threads article.post', { hasText: 'glad to have found you' })
     .waitFor({ timeout: 10_000 });
-  await expect(rd.page.locator('#live').textContent()).resolves.toContain('glad to have found');
+  await rd.page.locator('#live', { hasText: 'glad to have found' }).waitFor();
   // The author's waiting copy became the published post.
   await inv.page.locator('#threads article.post', { hasText: 'glad to have found you' }).waitFor();
 

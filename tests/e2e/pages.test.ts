@@ -216,7 +216,8 @@ it('works with the keyboard alone: skip link, visible focus, deciding in the que
   await page
     .locator('.queue-item', { hasText: 'First waiting post' })
     .waitFor({ state: 'detached' });
-  await expect(page.locator('#live').textContent()).resolves.toContain('Not published');
+  // Announced in the live region (politely, a moment after the change).
+  await page.locator('#live', { hasText: 'Not published' }).waitFor();
 
   // The single-key shortcuts can be switched off (WCAG 2.1.4), and the choice is kept.
   await page.focus('#shortcuts-on');
