@@ -106,6 +106,12 @@
     for (var i = 0; i < sending.length; i++) sending[i].removeAttribute('data-sending');
   });
 
+  // On a phone the group menu scrolls sideways: bring the current page's link into view.
+  var currentTab = document.querySelector('.group-nav-links [aria-current="page"]');
+  if (currentTab && currentTab.scrollIntoView) {
+    currentTab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }
+
   // Pages showing problems move focus to the summary so screen readers announce it.
   var summary = document.querySelector('.error-summary');
   if (summary) summary.focus();
