@@ -237,6 +237,7 @@ export async function seedDemo(
     clock.advance(17 * 60_000);
   }
 
+  // privileged read: the demo's own summary count, printed for the operator
   const pending = await Post.countDocuments({ group: group._id, status: 'pending' });
   return {
     groupSlug: group.slug,
