@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     { name: 'notifications', as: 'member', path: '/notifications' },
     { name: 'members', as: 'member', path: `/g/${slug}/members` },
     { name: 'account', as: 'member', path: '/account' },
+    { name: 'my-groups-moderator', as: 'moderator', path: '/' },
     { name: 'queue', as: 'moderator', path: `/g/${slug}/queue` },
     { name: 'documents', as: 'moderator', path: `/g/${slug}/documents` },
     { name: 'invitations', as: 'advocate', path: `/g/${slug}/invitations` },
