@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createApp } from '../../server/app';
 import { systemClock } from '../../server/clock';
 import { buildDemo } from '../../server/demo/main';
-import type { DemoAccount } from '../../server/demo/seed';
+import { DEMO_PASSWORD, type DemoAccount } from '../../server/demo/seed';
 import type { Deps } from '../../server/deps';
 import { DomainEvents } from '../../server/events';
 import { appKit } from '../../server/http/app-kit';
@@ -26,8 +26,11 @@ const OUT = join(process.cwd(), 'screenshots');
 
 interface Shot {
   name: string;
-  as: 'visitor' | DemoAccount['role'];
+  /** A role from the printed accounts, or a demo member's key (e.g. 'rita'). */
+  as: string;
   path: string;
+  /** Only this part of the page (e.g. the member's own posts at the bottom). */
+  element?: string;
 }
 
 async function main(): Promise<void> {
@@ -69,6 +72,13 @@ async function main(): Promise<void> {
     { name: 'conversation', as: 'member', path: `/g/${slug}/conversation` },
     { name: 'notifications', as: 'member', path: '/notifications' },
     { name: 'members', as: 'member', path: `/g/${slug}/members` },
+    {
+      name: 'own-rejected',
+      as: 'rita',
+      path: `/g/${slug}/conversation`,
+      element: '#own-posts',
+    },
+    { name: 'own-crisis', as: 'noreen', path: `/g/${slug}/conversation`, element: '#own-posts' },
     { name: 'account', as: 'member', path: '/account' },
     { name: 'my-groups-moderator', as: 'moderator', path: '/' },
     { name: 'queue', as: 'moderator', path: `/g/${slug}/queue` },
@@ -84,7 +94,8 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   try {
     // One sign-in per role (a TOTP code works once), then every page at each width.
-    for (const role of ['visitor', 'member', 'moderator', 'advocate', 'administrator']) {
+    const roles = [...new Set(shots.map((s) => s.as))];
+    for (const role of roles) {
       const mine = shots.filter((s) => s.as === role);
       if (mine.length === 0) continue;
       const page = await signedInPage(browser, base, PHONE, result.accounts, role, dark);
@@ -95,14 +106,18 @@ async function main(): Promise<void> {
           await page.goto(`${base}${shot.path}`);
           await page.waitForLoadState('networkidle');
           const file = join(OUT, `${shot.name}-${label}${dark ? '-dark' : ''}.png`);
-          const height = await page.evaluate(() => document.documentElement.scrollHeight);
-          await page.screenshot({
-            path: file,
-            fullPage: true,
-            clip: top
-              ? { x: 0, y: 0, width: viewport.width, height: Math.min(top, height) }
-              : undefined,
-          });
+          if (shot.element) {
+            await page.locator(shot.element).screenshot({ path: file });
+          } else {
+            const height = await page.evaluate(() => document.documentElement.scrollHeight);
+            await page.screenshot({
+              path: file,
+              fullPage: true,
+              clip: top
+                ? { x: 0, y: 0, width: viewport.width, height: Math.min(top, height) }
+                : undefined,
+            });
+          }
           process.stdout.write(`${file}\n`);
         }
       }
@@ -127,8 +142,12 @@ async function signedInPage(
 ): Promise<Page> {
   const context = await browser.newContext({ viewport, colorScheme: dark ? 'dark' : 'light' });
   const page = await context.newPage();
-  const account = accounts.find((a) => a.role === role);
-  if (!account) return page;
+  if (role === 'visitor') return page;
+  const account = accounts.find((a) => a.role === role) ?? {
+    email: `${role}@demo.harbour.invalid`,
+    password: DEMO_PASSWORD,
+    totpSecret: undefined,
+  };
   await page.goto(`${base}/login`);
   await page.fill('#email', account.email);
   await page.fill('#password', account.password);
