@@ -324,6 +324,10 @@
   });
   socket.on('post:decided', function (e) {
     if (e.groupId === groupId && e.post) placeOwn(e.post);
+    // The author hears the answer too (an approval is announced when the post is published).
+    if (e.groupId === groupId && e.post && e.post.status === 'rejected') {
+      announce(root.getAttribute('data-decided-rejected'));
+    }
   });
   socket.on('membership:changed', function (e) {
     if (e.groupId !== groupId) return;

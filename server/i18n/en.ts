@@ -31,6 +31,8 @@ export const en = {
     connectionLost:
       'The live connection was lost. We are reconnecting. What you write stays in the box and you can send it when we are back.',
     connectionBack: 'Connected again. You are up to date.',
+    decidedRejected:
+      'A moderator did not publish your post. The reason is shown under it; you can revise it and send it again.',
   },
   nav: {
     skip: 'Skip to main content',

@@ -114,6 +114,7 @@ it('invite → join → post → wait → approve → seen live by another membe
   await rejectItem.waitFor({ state: 'detached' });
 
   await second.locator('text=Not published').first().waitFor({ timeout: 10_000 });
+  await inv.page.locator('#live', { hasText: 'did not publish your post' }).waitFor();
   await expect(second.textContent()).resolves.toContain('No personal health questions');
   await expect(second.textContent()).resolves.toContain('ask your oncology team');
 
