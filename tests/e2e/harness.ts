@@ -45,8 +45,9 @@ export class Session {
   static async open(
     browser: Browser,
     viewport: { width: number; height: number } = PHONE,
+    colorScheme: 'light' | 'dark' = 'light',
   ): Promise<Session> {
-    const context = await browser.newContext({ viewport });
+    const context = await browser.newContext({ viewport, colorScheme });
     // Runs before any page script: CSP violations become console errors we collect below.
     await context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) => {
