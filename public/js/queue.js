@@ -41,6 +41,32 @@
     if (focus) item.focus();
   }
 
+  /**
+   * A moderator's unfinished work survives a live refresh: a chosen rule, a note, an edit, an open
+   * "edit and approve" box and items ticked for approval are copied into the new list (ids are
+   * stable; a ticked item whose version changed is left unticked on purpose).
+   */
+  function carryOver(from, to) {
+    var fields = from.querySelectorAll('select[id], textarea[id], details');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.tagName === 'DETAILS') {
+        var article = f.closest('.queue-item');
+        var twin = article && to.querySelector('#' + article.id + ' details');
+        if (twin && f.open) twin.open = true;
+        continue;
+      }
+      var target = to.querySelector('#' + f.id);
+      if (!target) continue;
+      if (f.tagName === 'SELECT' ? f.value : f.value !== f.defaultValue) target.value = f.value;
+    }
+    var ticked = from.querySelectorAll('input[name="items"]:checked');
+    for (var k = 0; k < ticked.length; k++) {
+      var box = to.querySelector('input[name="items"][value="' + ticked[k].value + '"]');
+      if (box) box.checked = true;
+    }
+  }
+
   /** Replaces the list with the server's own rendering (one template, escaped on the server). */
   var refreshing = false;
   var again = false;
@@ -71,7 +97,10 @@
         var template = document.createElement('template');
         template.innerHTML = html;
         var fresh = template.content.getElementById('queue-items');
-        if (fresh) holder.replaceWith(fresh);
+        if (fresh) {
+          carryOver(holder, fresh);
+          holder.replaceWith(fresh);
+        }
         var keep = selectedId && document.getElementById('item-' + selectedId);
         select(keep || null, false);
         paintOverdue();

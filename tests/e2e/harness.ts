@@ -172,7 +172,7 @@ export async function sendPost(page: Page, text: string): Promise<boolean> {
   await page.fill('#composer-body', text);
   await page.click('#composer button[type="submit"]:not([name])');
   const own = page.locator('article.own', { hasText: text.slice(0, 30) });
-  const nudge = page.locator('#composer .nudge');
+  const nudge = page.locator('#composer .nudge[role="alert"]');
   await own.or(nudge).first().waitFor();
   if (await own.count()) return false;
   await page.click('#composer button[type="submit"]:not([name])');

@@ -241,3 +241,34 @@ it('works with the keyboard alone: skip link, visible focus, deciding in the que
   await expect(page.locator('.queue-item.selected').count()).resolves.toBe(0);
   expect(s.problems).toEqual([]);
 }, 60_000);
+
+it('keeps a moderator’s unfinished decision when the queue refreshes live', async () => {
+  const group = await createGroup();
+  const [moderator, member] = await Promise.all([createUser(), createUser()]);
+  await addMember(moderator, group, ['member', 'moderator']);
+  await addMember(member, group);
+  const send = (body: string) =>
+    t.services.posts.submitPost(actorFor(member), {
+      group: group.slug,
+      body,
+      idempotencyKey: new Types.ObjectId().toHexString(),
+      acknowledgedFindings: false,
+    });
+  await send('A post to decide');
+  const s = await as(moderator, true);
+  await s.page.goto(`${t.baseUrl}/g/${group.slug}/queue`);
+  await s.page.waitForLoadState('networkidle');
+  const item = s.page.locator('.queue-item', { hasText: 'A post to decide' });
+  await item.locator('select[name="ruleId"]').selectOption('r-kind');
+  await item.locator('textarea[name="note"]').fill('Half-written note');
+  await s.page.locator('h1').click(); // focus leaves the form
+
+  // Another post arrives: the list is re-rendered from the server, the work in progress kept.
+  await send('Another post arrives');
+  await s.page.locator('.queue-item', { hasText: 'Another post arrives' }).waitFor();
+  await expect(item.locator('select[name="ruleId"]').inputValue()).resolves.toBe('r-kind');
+  await expect(item.locator('textarea[name="note"]').inputValue()).resolves.toBe(
+    'Half-written note',
+  );
+  expect(s.problems).toEqual([]);
+}, 60_000);
