@@ -21,7 +21,9 @@
   var live = document.getElementById('live');
   var notice = document.getElementById('membership-notice');
   var canParticipate = root.getAttribute('data-can-participate') === '1';
-  var csrf = window.Harbour ? window.Harbour.csrfToken() : '';
+  // Read from the page itself: app.js (window.Harbour) runs after this deferred script.
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : '';
   var rules = null;
   var nudges = {};
   var reactionLabels = JSON.parse(root.getAttribute('data-reaction-labels') || '{}');
@@ -267,6 +269,10 @@
   }
 
   var socket = io({ transports: ['websocket', 'polling'] });
+  // app.js loads after this script (both deferred): wire the connection notice once it has run.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (window.Harbour) window.Harbour.watchConnection(socket);
+  });
 
   /** Catch-up from a little before the last sequence seen: a publication that took a lower
    *  sequence number can commit just after a higher one; duplicates are dropped by id. */
@@ -318,6 +324,10 @@
   });
   socket.on('post:decided', function (e) {
     if (e.groupId === groupId && e.post) placeOwn(e.post);
+    // The author hears the answer too (an approval is announced when the post is published).
+    if (e.groupId === groupId && e.post && e.post.status === 'rejected') {
+      announce(root.getAttribute('data-decided-rejected'));
+    }
   });
   socket.on('membership:changed', function (e) {
     if (e.groupId !== groupId) return;

@@ -12,6 +12,10 @@
   var live = document.getElementById('live');
   var selectedId = null;
   var socket = io({ transports: ['websocket', 'polling'] });
+  // app.js loads after this script (both deferred): wire the connection notice once it has run.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (window.Harbour) window.Harbour.watchConnection(socket);
+  });
 
   function items() {
     return Array.prototype.slice.call(document.querySelectorAll('.queue-item'));
@@ -35,6 +39,32 @@
     item.classList.add('selected');
     selectedId = item.getAttribute('data-id');
     if (focus) item.focus();
+  }
+
+  /**
+   * A moderator's unfinished work survives a live refresh: a chosen rule, a note, an edit, an open
+   * "edit and approve" box and items ticked for approval are copied into the new list (ids are
+   * stable; a ticked item whose version changed is left unticked on purpose).
+   */
+  function carryOver(from, to) {
+    var fields = from.querySelectorAll('select[id], textarea[id], details');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.tagName === 'DETAILS') {
+        var article = f.closest('.queue-item');
+        var twin = article && to.querySelector('#' + article.id + ' details');
+        if (twin && f.open) twin.open = true;
+        continue;
+      }
+      var target = to.querySelector('#' + f.id);
+      if (!target) continue;
+      if (f.tagName === 'SELECT' ? f.value : f.value !== f.defaultValue) target.value = f.value;
+    }
+    var ticked = from.querySelectorAll('input[name="items"]:checked');
+    for (var k = 0; k < ticked.length; k++) {
+      var box = to.querySelector('input[name="items"][value="' + ticked[k].value + '"]');
+      if (box) box.checked = true;
+    }
   }
 
   /** Replaces the list with the server's own rendering (one template, escaped on the server). */
@@ -67,7 +97,10 @@
         var template = document.createElement('template');
         template.innerHTML = html;
         var fresh = template.content.getElementById('queue-items');
-        if (fresh) holder.replaceWith(fresh);
+        if (fresh) {
+          carryOver(holder, fresh);
+          holder.replaceWith(fresh);
+        }
         var keep = selectedId && document.getElementById('item-' + selectedId);
         select(keep || null, false);
         paintOverdue();
@@ -120,7 +153,9 @@
         refresh();
         return;
       }
-      announce(action.replace('_', ' ') + ' \u2713');
+      // Plain words from the page (server/i18n), not the action's code name.
+      var doneKey = action === 'edit_approve' ? 'approve' : action;
+      announce(page.getAttribute('data-done-' + doneKey) || page.getAttribute('data-done'));
       refresh();
     });
   }
@@ -138,7 +173,26 @@
     if (item) select(item, false);
   });
 
+  // Single-key shortcuts can be switched off (WCAG 2.1.4: speech input users, stray key presses);
+  // the choice is remembered on this device.
+  var shortcutsOn = document.getElementById('shortcuts-on');
+  if (shortcutsOn) {
+    try {
+      shortcutsOn.checked = localStorage.getItem('harbour:queue-shortcuts') !== 'off';
+    } catch {
+      /* storage unavailable: shortcuts stay on */
+    }
+    shortcutsOn.addEventListener('change', function () {
+      try {
+        localStorage.setItem('harbour:queue-shortcuts', shortcutsOn.checked ? 'on' : 'off');
+      } catch {
+        /* not remembered, still applied */
+      }
+    });
+  }
+
   document.addEventListener('keydown', function (event) {
+    if (shortcutsOn && !shortcutsOn.checked) return;
     var tag = event.target.tagName;
     if (/INPUT|TEXTAREA|SELECT/.test(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
     var list = items();

@@ -27,6 +27,17 @@ export const en = {
     secondFactorRequired: 'Please finish signing in with your code first.',
     sameOrigin: 'This request came from another website and was refused.',
   },
+  ui: {
+    groupMenu: (group: string) => `${group}: group menu`,
+    writeJump: 'Write a post (jump to the writing box)',
+    shortcutsOn: 'Use the single-key shortcuts',
+    queueDone: 'Done.',
+    connectionLost:
+      'The live connection was lost. We are reconnecting. What you write stays in the box and you can send it when we are back.',
+    connectionBack: 'Connected again. You are up to date.',
+    decidedRejected:
+      'A moderator did not publish your post. The reason is shown under it; you can revise it and send it again.',
+  },
   nav: {
     skip: 'Skip to main content',
     home: 'My groups',

@@ -8,6 +8,7 @@ export interface MyGroup {
   name: string;
   slug: string;
   isModerator: boolean;
+  isAdvocate: boolean;
 }
 
 /** The groups a person may enter, for the start page and the socket rooms. */
@@ -26,7 +27,14 @@ export function createMyGroupsService(deps: Deps) {
         .flatMap((m) => {
           const g = byId.get(String(m.group));
           return g
-            ? [{ name: g.name, slug: g.slug, isModerator: m.roles.includes('moderator') }]
+            ? [
+                {
+                  name: g.name,
+                  slug: g.slug,
+                  isModerator: m.roles.includes('moderator'),
+                  isAdvocate: m.roles.includes('advocate'),
+                },
+              ]
             : [];
         })
         .sort((a, b) => a.name.localeCompare(b.name));
