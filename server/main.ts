@@ -12,6 +12,7 @@ import { createMailer } from './mail';
 import { createServices } from './services';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { attachBenchStats } from './bench-stats';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000;
   const io = createSocketServer(server, deps, services, appKit(app));
   const detach = attachBroadcasters(io, deps);
+  // Only with HARBOUR_BENCH_STATS=1 and an IPC channel (the benchmark harness); a no-op otherwise.
+  attachBenchStats(() => io.engine.clientsCount);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
