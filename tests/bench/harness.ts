@@ -57,7 +57,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const log = (line: string) => {
     if (!opts.quiet) console.log(`[bench] ${line}`);
   };
-  const pinned = pinSelf();
+  // The smoke run shares a Jest worker: leave its CPU affinity alone.
+  const pinned = smoke ? false : pinSelf();
   log(pinned ? 'load generator on core 1, servers on core 0' : 'no CPU pinning available');
   const serverBuild = opts.build ?? 'dist';
   if (serverBuild === 'dist') {

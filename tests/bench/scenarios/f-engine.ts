@@ -8,7 +8,7 @@ import { row, type Row } from '../lib/stats';
 
 export async function scenarioF(ctx: BenchContext): Promise<Row[]> {
   const { figures, large } = await runEngineBench(
-    ctx.smoke ? { seconds: 0.5, docs: 120_000, finds: 300 } : {},
+    ctx.smoke ? { seconds: 0.5, docs: 20_000, finds: 300 } : {},
   );
   const num = (key: string) => Number(figures[key]);
   return [
