@@ -77,6 +77,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
   const counts = online.map((o) => count(o.members));
   const approved = online.map(() => new Set<string>());
   let failed = 0;
+  const refusals = new Map<string, number>();
 
   ctx.log(`C: approving for ${seconds} s`);
   const start = now();
@@ -89,12 +90,17 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
           const postId = queue[i] as string;
           const ack = await emitAck(o.moderator, 'review:approve', { postId, version: 1 });
           if (ack.ok) approved[g]?.add(postId);
-          else failed += 1;
+          else {
+            failed += 1;
+            const code = ack.error?.code ?? 'unknown';
+            refusals.set(code, (refusals.get(code) ?? 0) + 1);
+          }
         }
       }),
     ),
   );
   const elapsed = (now() - start) / 1000;
+  if (refusals.size) ctx.log(`C: refused approvals by code: ${JSON.stringify([...refusals])}`);
   await quiesce(counts, approved);
   const h = tally(counts, approved);
   const approvals = approved.reduce((n, s) => n + s.size, 0);
