@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -79,6 +79,29 @@ function wrap(name: string, child: ChildProcess, cleanup?: () => Promise<void>):
   };
 }
 
+/** Polls a log file until `ready` matches (or the process exits first). */
+async function waitForFile(
+  child: ChildProcess,
+  file: string,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<RegExpMatchArray> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const match = ready.exec(text);
+    if (match) return match;
+    if (child.exitCode !== null)
+      throw new Error(`server exited (code ${child.exitCode})\n${stderr}\n${text.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start in time\n${stderr}`);
+}
+
 /** Waits for a line on stdout matching `ready`; returns the match. Always drains both streams. */
 function waitFor(
   child: ChildProcess,
@@ -149,10 +172,18 @@ export async function startHarbour(
     throw new Error('dist/server/main.js is missing: run npm run build');
   }
   const pin = pinning().server;
-  const argv = [...pin, process.execPath, '--expose-gc', ...entry];
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the server, written when it stops.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const argv = [...pin, process.execPath, '--expose-gc', ...prof, ...entry];
+  // The server's log goes to a file, as in production: a pipe to this (busy) process would make
+  // the server wait on the load generator to read its log lines.
+  const logFile = join(dataDir, 'server.log');
+  const out = openSync(logFile, 'a');
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    stdio: ['ignore', out, 'pipe', 'ipc'],
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
@@ -168,29 +199,13 @@ export async function startHarbour(
       ...opts.env,
     },
   });
-  const engineLine = waitFor(
+  closeSync(out);
+  const match = await waitForFile(
     child,
-    'Harbour',
+    logFile,
     /"event":"embedded_engine_started","port":(\d+),"pid":(\d+)/,
   );
-  const match = await engineLine;
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('Harbour did not listen in time')), 60_000);
-    const onData = (chunk: string) => {
-      buffer = (buffer + chunk).slice(-20_000);
-      if (buffer.includes('Harbour is listening')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        resolve();
-      }
-    };
-    // The match may have arrived in the same chunk as the listening line.
-    if (match.input?.includes('Harbour is listening')) {
-      clearTimeout(timer);
-      resolve();
-    } else child.stdout?.on('data', onData);
-  });
+  await waitForFile(child, logFile, /Harbour is listening/);
   const proc = wrap('harbour', child, () => rm(dataDir, { recursive: true, force: true }));
   return {
     ...proc,
