@@ -13,6 +13,7 @@ export const NOTIFICATION_KINDS = [
   'threat_alert',
   'document_version',
   'membership_changed',
+  'private_message',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

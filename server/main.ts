@@ -13,6 +13,8 @@ import { createServices } from './services';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
 import { attachBenchStats } from './bench-stats';
+import { createRedisLink, useRedisAdapter } from './sockets/redis-adapter';
+import { startScheduler } from './services/scheduler';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -32,7 +34,8 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config);
-  log.info({ env: config.env }, 'Harbour starting');
+  // Every log line carries `instance` (INSTANCE_ID, or the pid); this one says it plainly.
+  log.info({ env: config.env, instanceId: config.instanceId }, 'Harbour starting');
 
   // MONGODB_URI, or the embedded engine; also hardens mongoose (sanitizeFilter, strictQuery).
   const database = await connectDatabase({
@@ -51,13 +54,19 @@ async function main(): Promise<void> {
   const services = createServices(deps);
   // Default terms of use and privacy notice, before anyone can be asked to accept them.
   await ensureDefaultDocuments(deps);
-  const app = createApp(deps, services);
+  // With REDIS_URL, several instances share socket rooms; without it, one instance as before.
+  const redis = config.redisUrl ? createRedisLink(config.redisUrl, log) : null;
+  const app = createApp(deps, services, redis ? { readiness: { redis: () => redis.ready() } } : {});
   const server = http.createServer(app);
   // Slow or stalled clients must not hold connections open.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   const io = createSocketServer(server, deps, services, appKit(app));
+  if (redis) {
+    useRedisAdapter(io, redis);
+    log.info({ event: 'socket_adapter', adapter: 'redis' }, 'sockets shared through Redis');
+  }
   const detach = attachBroadcasters(io, deps);
   // Only with HARBOUR_BENCH_STATS=1 and an IPC channel (the benchmark harness); a no-op otherwise.
   attachBenchStats(() => io.engine.clientsCount);
@@ -68,6 +77,8 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, url: config.publicUrl }, 'Harbour is listening');
+  // Background jobs (retention, digests, exports), each under a database lease.
+  const stopScheduler = startScheduler(deps, services);
 
   const setupLink = await services.accounts.createSetupLinkIfNeeded();
   if (setupLink) {
@@ -97,6 +108,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      stopScheduler();
       detach();
       // Tell live clients to come back later, then stop accepting (io.close closes the server);
       // requests already running finish first.
@@ -105,6 +117,7 @@ async function main(): Promise<void> {
       void io.close();
       server.closeIdleConnections();
       await closed;
+      await redis?.close();
       await database.close();
       log.info('stopped');
       process.exit(0);

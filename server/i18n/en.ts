@@ -3,9 +3,11 @@
  * functions for strings with values.
  */
 import { groupsEn } from './en-groups';
+import { privacyEn } from './en-privacy';
 
 export const en = {
   ...groupsEn,
+  ...privacyEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -76,10 +76,25 @@ export interface ChainedFields {
   reason: string | null;
   meta: AuditMeta | null;
   at: Date;
+  /** Set only for a record whose reason/meta were purged by retention: the digest stored then. */
+  detailDigest?: string;
+}
+
+/**
+ * The chain covers a digest of the detail (reason + meta), not the detail itself, so retention can
+ * drop old details while the chain still verifies; while the detail is present, changing it
+ * changes the digest and breaks the chain exactly as before.
+ */
+export function auditDetailDigest(reason: string | null, meta: AuditMeta | null): string {
+  return createHash('sha256').update(canonicalJson({ reason, meta })).digest('hex');
 }
 
 export function hashAuditRecord(fields: ChainedFields): string {
-  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
+  const { reason, meta, detailDigest, ...rest } = fields;
+  const detail = detailDigest ?? auditDetailDigest(reason, meta);
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, detail }))
+    .digest('hex');
 }
 
 function idString(id: IdLike | null | undefined): string | null {
@@ -102,6 +117,7 @@ export function chainedFieldsOf(doc: AuditEventDoc): ChainedFields {
     reason: doc.reason ?? null,
     meta: (doc.meta as AuditMeta | undefined) ?? null,
     at: doc.at,
+    detailDigest: doc.detailPurgedAt ? (doc.detailDigest ?? undefined) : undefined,
   };
 }
 
@@ -243,6 +259,7 @@ async function appendBatch(batch: PendingAppend[]): Promise<void> {
         ruleId: p.input.ruleId,
         reason: p.input.reason,
         meta: p.input.meta,
+        detailDigest: auditDetailDigest(fields.reason, fields.meta),
         hash: prevHash,
       });
       written.push(p);

@@ -10,6 +10,9 @@ import { createMembershipService } from './memberships';
 import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
+import { createDataExportService } from './data-export';
+import { createErasureService } from './erasure';
+import { createNotificationSettingsService } from './notification-delivery';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -30,6 +33,9 @@ export function createServices(deps: Deps) {
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
+    notificationSettings: createNotificationSettingsService(deps),
+    dataExport: createDataExportService(deps),
+    erasure: createErasureService(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { Group, Notification, type NotificationDoc, type NotificationKind } from
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
+import { planDelivery, sendImmediateEmails } from './notification-delivery';
 
 /**
  * In-app notifications. Created by the services that cause them (after their write), pushed live
@@ -20,6 +21,8 @@ export interface NotificationData {
   count?: number;
   priority?: boolean;
   guidance?: string;
+  /** Private message conversation (no text of the message). */
+  threadId?: string;
 }
 
 export interface NewNotification {
@@ -33,6 +36,14 @@ export interface NewNotification {
 const oid = (v: Types.ObjectId | string) => new Types.ObjectId(String(v));
 
 export async function createNotifications(deps: Deps, items: NewNotification[]): Promise<void> {
+  if (items.length === 0) return;
+  // Each person's settings decide app and e-mail delivery (server/services/notification-delivery).
+  const plan = await planDelivery(items);
+  await storeNotifications(deps, plan.inApp);
+  await sendImmediateEmails(deps, plan.emailNow);
+}
+
+async function storeNotifications(deps: Deps, items: NewNotification[]): Promise<void> {
   if (items.length === 0) return;
   const now = deps.clock.now();
   const docs = await Notification.insertMany(
@@ -133,12 +144,22 @@ export function presentNotification(
     case 'queue_item':
       text = data.priority ? t.queue_priority(group) : t.queue_item(group);
       break;
+    case 'document_version':
+    case 'queue_waiting':
+      text = en.notificationsExtra[n.kind](group);
+      break;
+    case 'private_message':
+      text = en.notificationsExtra.private_message;
+      break;
     default:
       text = t.other;
   }
   const slug = data.groupSlug ?? known?.slug;
   let href: string | null = null;
-  if (slug) {
+  if (n.kind === 'private_message')
+    href = data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
+  else if (n.kind === 'document_version' && slug) href = `/g/${slug}/documents`;
+  else if (slug) {
     href =
       n.kind === 'queue_item' || n.kind === 'threat_alert'
         ? `/g/${slug}/queue`

@@ -7,6 +7,7 @@ import { conversationRoutes } from './conversation';
 import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
+import { privacyRoutes } from './privacy';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -18,4 +19,5 @@ export const allRoutes: RouteSpec[] = [
   ...groupRoutes,
   ...conversationRoutes,
   ...moderationRoutes,
+  ...privacyRoutes,
 ];
