@@ -59,7 +59,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   };
   // The smoke run shares a Jest worker: leave its CPU affinity alone.
   const pinned = smoke ? false : pinSelf();
-  log(pinned ? 'load generator on core 1, servers on core 0' : 'no CPU pinning available');
+  log(
+    pinned
+      ? 'load generator on core 1, servers on core 0'
+      : smoke
+        ? 'smoke run: no CPU pinning'
+        : 'no CPU pinning available',
+  );
   const serverBuild = opts.build ?? 'dist';
   if (serverBuild === 'dist') {
     log('npm run build');

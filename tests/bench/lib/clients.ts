@@ -15,6 +15,8 @@ export function publicOrigin(baseUrl: string): string {
 export interface Session {
   baseUrl: string;
   cookie: string;
+  /** The Origin this client sends (the public address the server expects). */
+  origin: string;
 }
 
 function csrfFrom(html: string): string {
@@ -41,6 +43,7 @@ async function get(baseUrl: string, path: string, cookie: string) {
 
 async function postForm(
   baseUrl: string,
+  origin: string,
   path: string,
   cookie: string,
   form: Record<string, string>,
@@ -50,7 +53,7 @@ async function postForm(
     headers: {
       ...PROXY_HEADERS,
       'content-type': 'application/x-www-form-urlencoded',
-      origin: publicOrigin(baseUrl),
+      origin,
       ...(cookie ? { cookie } : {}),
     },
     body: new URLSearchParams(form).toString(),
@@ -69,9 +72,10 @@ export async function signIn(
   email: string,
   password: string,
   totpSecret?: string,
+  origin = publicOrigin(baseUrl),
 ): Promise<Session> {
   const page = await get(baseUrl, '/login', '');
-  const login = await postForm(baseUrl, '/login', page.cookie, {
+  const login = await postForm(baseUrl, origin, '/login', page.cookie, {
     _csrf: csrfFrom(page.text),
     email,
     password,
@@ -84,14 +88,14 @@ export async function signIn(
     const codePage = await get(baseUrl, '/login/code', cookie);
     cookie = codePage.cookie;
     const code = generateSync({ secret: totpSecret });
-    const done = await postForm(baseUrl, '/login/code', cookie, {
+    const done = await postForm(baseUrl, origin, '/login/code', cookie, {
       _csrf: csrfFrom(codePage.text),
       code,
     });
     if (done.res.status !== 303) throw new Error(`second factor failed: ${done.res.status}`);
     cookie = done.cookie;
   }
-  return { baseUrl, cookie };
+  return { baseUrl, cookie, origin };
 }
 
 /** A connected Socket.IO client on this session (websocket only, no reconnection). */
@@ -102,7 +106,7 @@ export function connect(session: Session): Promise<Socket> {
     reconnection: false,
     extraHeaders: {
       cookie: session.cookie,
-      origin: publicOrigin(session.baseUrl),
+      origin: session.origin,
       ...PROXY_HEADERS,
     },
   });

@@ -6,7 +6,7 @@
 import type { Socket } from 'socket.io-client';
 import { io as connectSocket } from 'socket.io-client';
 import type { HarbourProc, Proc } from './procs';
-import { connect, pool, signIn, type Session } from './clients';
+import { connect, pool, publicOrigin, signIn, type Session } from './clients';
 import { PASSWORD, seedGroup, type SeededGroup } from './seed';
 
 export interface Sizes {
@@ -14,6 +14,8 @@ export interface Sizes {
   groups: number[];
   /** Approvals measured per group size in B (and per phase in E). */
   samples: number;
+  /** Scenario B through the cluster module (1 vs 3 instances). */
+  clusterMembers: number;
   /** Scenario C: seconds of sustained approvals, groups of 20. */
   sustainSeconds: number;
   sustainGroups: number;
@@ -30,6 +32,7 @@ export interface Sizes {
 export const FULL: Sizes = {
   groups: [20, 200, 1000],
   samples: 100,
+  clusterMembers: 200,
   sustainSeconds: Number(process.env.BENCH_SUSTAIN_SECONDS ?? 60),
   sustainGroups: 50,
   pageSeconds: 10,
@@ -42,6 +45,7 @@ export const FULL: Sizes = {
 export const SMOKE: Sizes = {
   groups: [5],
   samples: 5,
+  clusterMembers: 5,
   sustainSeconds: 2,
   sustainGroups: 2,
   pageSeconds: 1,
@@ -53,6 +57,8 @@ export const SMOKE: Sizes = {
 
 export interface BenchContext {
   harbour: HarbourProc;
+  /** The Origin clients send; default: the https:// form of the server's address. */
+  origin?: string;
   raw: Proc & { baseUrl: string };
   sizes: Sizes;
   smoke: boolean;
@@ -72,13 +78,17 @@ export interface OnlineGroup {
 export async function signedInGroup(ctx: BenchContext, size: number) {
   const group = await seedGroup(size);
   const base = ctx.harbour.baseUrl;
+  const origin = ctx.origin ?? publicOrigin(base);
   const moderatorSession = await signIn(
     base,
     group.moderator.email,
     PASSWORD,
     group.moderator.totpSecret,
+    origin,
   );
-  const memberSessions = await pool(group.members, 8, (m) => signIn(base, m.email, PASSWORD));
+  const memberSessions = await pool(group.members, 8, (m) =>
+    signIn(base, m.email, PASSWORD, undefined, origin),
+  );
   return { group, moderatorSession, memberSessions };
 }
 

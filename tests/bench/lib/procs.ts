@@ -22,10 +22,10 @@ export function pinning(): { server: string[]; available: boolean } {
   return { server: has ? ['taskset', '-c', '0'] : [], available: has };
 }
 
-/** Moves this process (the load generator) to core 1 when possible. */
-export function pinSelf(): boolean {
+/** Moves this process (the load generator) to core 1 when possible (children inherit it). */
+export function pinSelf(core = 1): boolean {
   if (!pinning().available) return false;
-  return spawnSync('taskset', ['-cp', '1', String(process.pid)]).status === 0;
+  return spawnSync('taskset', ['-a', '-cp', String(core), String(process.pid)]).status === 0;
 }
 
 export async function freePort(): Promise<number> {

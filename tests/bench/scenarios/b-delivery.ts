@@ -3,9 +3,55 @@
  * broadcast of the same payload to a room of the same size. Also submit → stored and submit →
  * visible in the moderators' queue.
  */
+import { startCluster } from '../../../server/cluster/cluster';
+import { TEST_PASSWORD_PEPPER } from '../../helpers/deps';
 import { onlineGroup, rawRoom, type BenchContext } from '../lib/context';
+import { pinning, pinSelf } from '../lib/procs';
+import { connectSeed, disconnectSeed } from '../lib/seed';
 import { row, summarize, type Row } from '../lib/stats';
-import { harbourApprovals, rawBroadcasts } from './approvals';
+import { harbourApprovals, rawBroadcasts, type ApprovalFigures } from './approvals';
+
+/**
+ * The same measurement through the cluster module (a round-robin proxy, Redis adapter, one
+ * shared engine) with `instances` app processes; members spread over the instances by the proxy.
+ * Run in the cluster module's own mode (development config behind an http:// proxy), so 1 and 3
+ * instances are compared with each other, not with the production single process above.
+ */
+async function clusterApprovals(
+  ctx: BenchContext,
+  instances: number,
+  size: number,
+): Promise<ApprovalFigures> {
+  // Instances (and their engine and Redis) start on the server core, like the single process.
+  const pinned = !ctx.smoke && pinning().available;
+  if (pinned) pinSelf(0);
+  const cluster = await startCluster({
+    instances,
+    entry: ctx.smoke ? 'tsx' : 'dist',
+    env: { PASSWORD_PEPPER: TEST_PASSWORD_PEPPER, LOG_LEVEL: 'warn' },
+  }).finally(() => {
+    if (pinned) pinSelf(1);
+  });
+  try {
+    await disconnectSeed();
+    await connectSeed(cluster.mongodbUri);
+    const cctx: BenchContext = {
+      ...ctx,
+      harbour: { ...ctx.harbour, baseUrl: cluster.proxyUrl },
+      origin: cluster.proxyUrl,
+    };
+    const online = await onlineGroup(cctx, size);
+    try {
+      return await harbourApprovals(online, ctx.sizes.samples);
+    } finally {
+      online.close();
+    }
+  } finally {
+    await disconnectSeed();
+    await cluster.stop();
+    await connectSeed(ctx.harbour.databaseUri);
+  }
+}
 
 export async function scenarioB(ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
@@ -68,5 +114,33 @@ export async function scenarioB(ctx: BenchContext): Promise<Row[]> {
       }),
     );
   }
+  const size = ctx.sizes.clusterMembers;
+  ctx.log(`B: group of ${size} through the cluster module, 1 then 3 instances`);
+  const one = await clusterApprovals(ctx, 1, size);
+  const three = await clusterApprovals(ctx, 3, size);
+  const o = summarize(one.all);
+  const t = summarize(three.all);
+  rows.push(
+    row({
+      scenario: 'B',
+      figure: `${size} members, 3 instances (baseline: 1 instance, same proxy + Redis): approve→all p50 ms`,
+      harbour: t.p50,
+      baseline: o.p50,
+    }),
+    row({
+      scenario: 'B',
+      figure: `${size} members, 3 instances (baseline: 1 instance): approve→all p99 ms`,
+      harbour: t.p99,
+      baseline: o.p99,
+    }),
+    row({
+      scenario: 'B',
+      figure: `${size} members, 3 instances (baseline: 1 instance): lost / duplicated deliveries`,
+      harbour: three.lost + three.duplicated,
+      baseline: one.lost + one.duplicated,
+      target: '0',
+      met: three.lost + three.duplicated === 0,
+    }),
+  );
   return rows;
 }
