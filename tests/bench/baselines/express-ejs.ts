@@ -1,43 +1,56 @@
 /**
- * Baseline for scenario A: bare Express 5 + EJS rendering a page of the same 50 posts from memory
- * (no session, no policy, no database). The posts arrive as JSON in BENCH_POSTS_FILE; the page
- * wraps them in the head and foot of Harbour's own page (BENCH_PAGE_FILE) so both answers are
- * about the same size.
+ * Baseline for scenario A: bare Express 5 + EJS rendering the same 50 posts from memory (no
+ * session, no policy, no database), through Harbour's own post partial (views/pages/conversation/
+ * _post.ejs), so each post's markup is the same. The threads (Harbour's JSON for that page) come
+ * in BENCH_POSTS_FILE; the page around them is cut from Harbour's answer (BENCH_PAGE_FILE).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import ejs from 'ejs';
 import express from 'express';
+import { REACTION_KINDS } from '../../../models/post';
 import { attachBenchStats } from '../../../server/bench-stats';
+import { en } from '../../../server/i18n/en';
+import { formatLocal } from '../../../server/services/business-hours';
 
-interface BenchPost {
-  id: string;
-  author: string;
-  body: string;
-  at: string;
-  replies: Array<{ id: string; author: string; body: string; at: string }>;
+interface Thread {
+  post: { id: string };
+  replies: Array<{ id: string }>;
 }
 
-const posts = JSON.parse(readFileSync(String(process.env.BENCH_POSTS_FILE), 'utf8')) as BenchPost[];
+const data = JSON.parse(readFileSync(String(process.env.BENCH_POSTS_FILE), 'utf8')) as {
+  threads: Thread[];
+  slug: string;
+};
 const page = readFileSync(String(process.env.BENCH_PAGE_FILE), 'utf8');
-// Harbour's page around its thread list: everything before the first thread and after the last.
-const start = page.indexOf('<article');
+// Harbour's page around its thread list.
+const start = page.indexOf('<ol class="threads"');
 const end = page.lastIndexOf('</article>');
-const head = start > 0 ? page.slice(0, start) : page;
+const head = start > 0 ? page.slice(0, start) : '';
 const foot = end > 0 ? page.slice(end + '</article>'.length) : '';
 
-const template = `<%- head %><% for (const p of posts) { %><article class="post" id="p-<%= p.id %>">
-<p class="post__meta"><span class="post__author"><%= p.author %></span> <time datetime="<%= p.at %>"><%= p.at %></time></p>
-<div class="post__body"><%= p.body %></div>
-<ol class="replies"><% for (const r of p.replies) { %><li><article class="post post--reply" id="p-<%= r.id %>">
-<p class="post__meta"><span class="post__author"><%= r.author %></span> <time datetime="<%= r.at %>"><%= r.at %></time></p>
-<div class="post__body"><%= r.body %></div></article></li><% } %></ol>
-</article><% } %><%- foot %>`;
+const views = join(__dirname, '..', '..', '..', 'views', 'pages', 'conversation');
+const template = `<%- head %><ol class="threads" id="threads"><% threads.forEach(function (thread) { %>
+<li class="thread" id="thread-<%= thread.post.id %>" data-id="<%= thread.post.id %>">
+<%- include('_post', { post: thread.post, unread: false }) %>
+<ol class="replies" id="replies-<%= thread.post.id %>"><% thread.replies.forEach(function (reply) { %>
+<li><%- include('_post', { post: reply, unread: false }) %></li><% }) %></ol></li><% }) %></ol><%- foot %>`;
+const render = ejs.compile(template, { filename: join(views, 'baseline.ejs'), cache: true });
+const locals = {
+  head,
+  foot,
+  threads: data.threads,
+  page: { group: { slug: data.slug }, myReactions: {}, canParticipate: true },
+  reactionKinds: REACTION_KINDS,
+  when: (iso: string) => formatLocal(new Date(iso), 'UTC'),
+  t: en,
+  csrfToken: 'x'.repeat(43),
+};
 
 const app = express();
-const render = ejs.compile(template);
 app.get('/page', (_req, res) => {
-  res.type('html').send(render({ head, foot, posts }));
+  res.type('html').send(render(locals));
 });
 const server = http.createServer(app);
 attachBenchStats(() => 0);
