@@ -10,6 +10,7 @@ import { appKit } from './http/app-kit';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { createServices } from './services';
+import { startSanctionSweep } from './services/sanction-sweep';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
 import { attachBenchStats } from './bench-stats';
@@ -67,7 +68,14 @@ async function main(): Promise<void> {
     useRedisAdapter(io, redis);
     log.info({ event: 'socket_adapter', adapter: 'redis' }, 'sockets shared through Redis');
   }
-  const detach = attachBroadcasters(io, deps);
+  const detachBroadcasters = attachBroadcasters(io, deps);
+  // Sanctions are enforced by their end dates on every request; this sweep only clears expired
+  // ones and tells live clients, once a minute.
+  const stopSweep = startSanctionSweep(services, log, 60_000);
+  const detach = () => {
+    stopSweep();
+    detachBroadcasters();
+  };
   // Only with HARBOUR_BENCH_STATS=1 and an IPC channel (the benchmark harness); a no-op otherwise.
   attachBenchStats(() => io.engine.clientsCount);
 

@@ -31,6 +31,7 @@ export const privacyEn = {
       document_version: 'New rules or documents to accept',
       membership_changed: 'Changes to my membership',
       private_message: 'Private messages',
+      pm_reported: 'A private conversation was reported (moderators)',
     } as Record<string, string>,
   },
   email: {
@@ -52,6 +53,7 @@ export const privacyEn = {
         : 'There are new documents to read and accept.',
     queue_waiting: (group: string) => `A post in ${group} has waited longer than the target.`,
     private_message: 'You have a new private message.',
+    pm_reported: (group: string) => `A private conversation was reported in ${group}.`,
     pm_request: 'Someone would like to send you private messages.',
     navLabel: 'Notifications',
     unreadBadge: (n: number) => `${n} unread`,
@@ -95,6 +97,7 @@ export const privacyEn = {
     memorialised: 'The account is now a memorial: nobody can sign in to it and its posts stay.',
     notFound: 'No active account with that id.',
     jobsTitle: 'Scheduled jobs',
+    runNow: 'Run retention now',
     jobNever: 'Has not run yet.',
     jobOk: (at: string, counts: string) => `Last run ${at}: done. ${counts}`,
     jobFailed: (at: string, error: string) => `Last run ${at}: FAILED (${error}).`,
@@ -128,5 +131,9 @@ export const privacyEn = {
     with: (name: string) => `Conversation with ${name}`,
     openLink: 'Open',
     enableLabel: 'Allow private messages between members of this group',
+    isOn: 'on',
+    isOff: 'off',
+    turnOn: 'Turn on',
+    turnOff: 'Turn off',
   },
 } as const;

@@ -138,6 +138,7 @@ const SECTIONS: Section[] = [
   [
     'postsAndReplies',
     async (u) => {
+      // privileged read: the person's own posts, for their own export
       const list = await Post.find({ author: u._id }).sort({ submittedAt: 1 }).lean<PostDoc[]>();
       const group = await groupLabels(list.map((p) => p.group));
       return list.map((p) => presentOwnPost(p, group));

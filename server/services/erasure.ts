@@ -73,6 +73,7 @@ async function eraseUser(
   });
   let removed = 0;
   if (input.posts === 'remove') {
+    // privileged read: ids of the erased person's own published posts
     const published = await Post.find({
       author: id,
       status: trusted({ $in: ['approved', 'hidden'] }),
@@ -80,6 +81,7 @@ async function eraseUser(
       .select({ _id: 1, group: 1, status: 1 })
       .lean();
     for (const p of published) {
+      // privileged read: a write to the erased person's own post, by id
       await Post.updateOne(
         { _id: p._id },
         { $set: { body: REMOVED_POST_TEXT, status: 'hidden', revisions: [] } },

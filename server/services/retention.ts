@@ -1,6 +1,6 @@
 // Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
 import { trusted } from 'mongoose';
-import { AuditEvent, Invitation, Notification, Post } from '../../models';
+import { AuditEvent, Invitation, JobRun, Notification, Post } from '../../models';
 import type { Deps } from '../deps';
 import { latestJobRuns, runRecordedJob, type JobCounts } from './jobs';
 
@@ -15,8 +15,9 @@ import { latestJobRuns, runRecordedJob, type JobCounts } from './jobs';
 
 const DAY_MS = 86_400_000;
 export const RETENTION_JOB = 'retention';
-export const DIGEST_JOB = 'digest';
+export const DIGEST_JOB = 'notifications';
 export const EXPORTS_JOB = 'exports';
+const JOB_RUNS_DAYS = 7;
 
 export async function purgeExpired(deps: Deps): Promise<JobCounts> {
   const r = deps.config.retention;
@@ -63,6 +64,9 @@ export async function purgeExpired(deps: Deps): Promise<JobCounts> {
     );
     counts.auditDetails = res.modifiedCount;
   }
+  // The scheduler's own run records (counts only): a week is enough to see what happened.
+  const runs = await JobRun.deleteMany({ startedAt: before(JOB_RUNS_DAYS) });
+  counts.jobRuns = runs.deletedCount;
   return counts;
 }
 

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { lastSuccessfulRun, runRecordedJob, withLease } from './jobs';
 import { sendDigests } from './notification-delivery';
+import { sendWaitingAlerts } from './queue-alerts';
 import { DIGEST_JOB, EXPORTS_JOB, RETENTION_JOB, runRetention } from './retention';
 import type { Services } from './index';
 
@@ -15,7 +16,10 @@ export async function schedulerTick(deps: Deps, services: Services): Promise<voi
   await runRecordedJob(deps, EXPORTS_JOB, 10 * 60_000, async () => {
     return services.dataExport.runExportMaintenance();
   });
-  await runRecordedJob(deps, DIGEST_JOB, 10 * 60_000, () => sendDigests(deps));
+  await runRecordedJob(deps, DIGEST_JOB, 10 * 60_000, async () => ({
+    ...(await sendWaitingAlerts(deps)),
+    ...(await sendDigests(deps)),
+  }));
   // "Is it due?" and the run share one lease: checked outside it, an instance could see no run
   // today, wait while another instance ran and released, then run the day's retention again.
   await withLease(deps, `${RETENTION_JOB}:schedule`, 35 * 60_000, async () => {

@@ -4,6 +4,7 @@ import { hardenMongoose } from '../../../server/database';
 import { createServices } from '../../../server/services';
 import { publishGroupDocumentVersion } from '../../../server/services/consent';
 import { sendDigests } from '../../../server/services/notification-delivery';
+import { sendWaitingAlerts } from '../../../server/services/queue-alerts';
 import { testDatabaseUri } from '../../helpers/db';
 import { testDeps } from '../../helpers/deps';
 import { actorFor, addMember, createGroupWithPeople, createUser } from '../../helpers/factories';
@@ -110,6 +111,37 @@ describe('who is told what', () => {
   });
 });
 
+describe('waiting-time alerts', () => {
+  it('tell the group’s moderators once, when the target has passed in review time', async () => {
+    const w = await world();
+    await submit(w.member, w.slug);
+    deps.clock.advance(20 * 60_000);
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item']);
+    deps.clock.advance(11 * 60_000);
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item', 'queue_waiting']);
+    for (const u of [w.member, w.other, w.advocate, w.outsider]) {
+      expect(await kindsFor(u)).toEqual([]);
+    }
+    deps.clock.advance(60 * 60_000);
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item', 'queue_waiting']);
+  });
+
+  it('do not count the weekend: a Friday-evening post is not late on Saturday', async () => {
+    const w = await world();
+    deps.clock.set(new Date('2026-03-06T18:00:00Z')); // Friday, after hours in Dublin
+    await submit(w.member, w.slug);
+    deps.clock.set(new Date('2026-03-07T12:00:00Z'));
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item']);
+    deps.clock.set(new Date('2026-03-09T09:31:00Z')); // Monday 09:31
+    await sendWaitingAlerts(deps);
+    expect(await kindsFor(w.moderator)).toEqual(['queue_item', 'queue_waiting']);
+  });
+});
+
 describe('settings', () => {
   it('a kind turned off in the app is not stored; e-mail straight away never has the text or group name', async () => {
     const w = await world();
@@ -175,5 +207,24 @@ describe('settings', () => {
     await User.updateOne({ _id: w.moderator._id }, { $set: { status: 'memorial' } });
     await submit(w.member, w.slug);
     expect(await kindsFor(w.moderator)).toEqual([]);
+  });
+});
+
+// Last: new site terms make everyone accept again, which would stop the posting above.
+describe('site documents', () => {
+  it('new site terms tell every active account except the publisher; memorial accounts get nothing', async () => {
+    const w = await world();
+    const admin = await createUser({ siteRole: 'admin' });
+    await User.updateOne({ _id: w.advocate._id }, { $set: { status: 'memorial' } });
+    await services.consent.publishSiteDocument(actorFor(admin), {
+      kind: 'privacy',
+      title: 'Privacy notice',
+      body: 'Updated.',
+    });
+    for (const u of [w.member, w.other, w.moderator, w.outsider]) {
+      expect(await kindsFor(u)).toContain('document_version');
+    }
+    expect(await kindsFor(admin)).toEqual([]);
+    expect(await kindsFor(w.advocate)).toEqual([]);
   });
 });
