@@ -13,6 +13,7 @@ import { createServices } from './services';
 import { startSanctionSweep } from './services/sanction-sweep';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { attachBenchStats } from './bench-stats';
 import { createRedisLink, useRedisAdapter } from './sockets/redis-adapter';
 import { startScheduler } from './services/scheduler';
 
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     stopSweep();
     detachBroadcasters();
   };
+  // Only with HARBOUR_BENCH_STATS=1 and an IPC channel (the benchmark harness); a no-op otherwise.
+  attachBenchStats(() => io.engine.clientsCount);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

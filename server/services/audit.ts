@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import { Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
 import { AuditEvent, type AuditEventDoc } from '../../models';
 import type { Deps } from '../deps';
 import { ForbiddenError } from '../errors';
@@ -9,7 +9,8 @@ import { ForbiddenError } from '../errors';
  * `hash` = SHA-256 over the canonical record), so editing or deleting a stored event breaks the
  * chain and `verifyAuditChain()` names the first broken sequence number.
  *
- * Concurrent appends are serialised by the unique `seq` index: two writers that read the same
+ * Appends from one process are queued and written in batches (see `recordAudit`); concurrent
+ * writers elsewhere are serialised by the unique `seq` index: two writers that read the same
  * tail both try `seq = n + 1`; one wins, the other gets E11000 and retries on the new tail.
  * Retrying with the same `key` returns the stored event instead of writing a second one.
  *
@@ -144,7 +145,16 @@ function toObjectId(id: IdLike | null): Types.ObjectId | null {
   return typeof id === 'string' ? new Types.ObjectId(id) : id;
 }
 
-/** Appends one event (or returns the stored one with the same key). Awaited by every caller. */
+/**
+ * Appends one event (or returns the stored one with the same key). Awaited by every caller: it
+ * resolves once the event is stored.
+ *
+ * Appends from this process go through one queue and are written in batches (one insert, so one
+ * journal fsync, for everything that arrived while the previous batch was written). A chain
+ * admits one writer at a time anyway; without the queue, parallel decisions raced for the same
+ * tail and retried with back-off, which capped the whole site at a few hundred decisions a
+ * second. Other instances still meet through the unique `seq` index and retry.
+ */
 export async function recordAudit(deps: Deps, input: AuditInput): Promise<AuditEventDoc> {
   checkAuditMeta(input.meta);
   if (input.reason && EMAIL_LIKE.test(input.reason)) {
@@ -155,49 +165,122 @@ export async function recordAudit(deps: Deps, input: AuditInput): Promise<AuditE
   await AuditEvent.init();
   const existing = await AuditEvent.findOne({ key: input.key }).lean<AuditEventDoc>();
   if (existing) return existing;
+  return new Promise<AuditEventDoc>((resolve, reject) => {
+    appendQueue.push({ input, at: deps.clock.now(), log: deps.log, resolve, reject });
+    if (!appending) void drainAppends();
+  });
+}
 
-  const at = deps.clock.now();
+interface PendingAppend {
+  input: AuditInput;
+  at: Date;
+  log: Deps['log'];
+  resolve(doc: AuditEventDoc): void;
+  reject(error: unknown): void;
+}
+
+/** Largest batch written at once (bounds one insert's size). */
+const MAX_BATCH = 500;
+const appendQueue: PendingAppend[] = [];
+let appending = false;
+
+async function drainAppends(): Promise<void> {
+  appending = true;
+  try {
+    while (appendQueue.length > 0) {
+      const batch = appendQueue.splice(0, MAX_BATCH);
+      try {
+        await appendBatch(batch);
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+  } finally {
+    appending = false;
+  }
+}
+
+function chainedFor(input: AuditInput, at: Date, seq: number, prevHash: string): ChainedFields {
+  return {
+    seq,
+    prevHash,
+    key: input.key,
+    action: input.action,
+    actor: idString(input.actor),
+    group: idString(input.group),
+    targetType: input.targetType,
+    targetId: idString(input.targetId) ?? '',
+    ruleId: input.ruleId ?? null,
+    reason: input.reason ?? null,
+    meta: input.meta ?? null,
+    at,
+  };
+}
+
+/** Writes a batch as one ordered insert chained on the current tail; retries what did not land. */
+async function appendBatch(batch: PendingAppend[]): Promise<void> {
+  let waiting = batch;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    // Keys stored already (by another instance, or an earlier attempt of this batch) resolve to
+    // the stored event: the same logical event is never written twice.
+    const keys = [...new Set(waiting.map((p) => p.input.key))];
+    const stored = await AuditEvent.find({ key: trusted({ $in: keys }) }).lean<AuditEventDoc[]>();
+    const byKey = new Map(stored.map((d) => [d.key, d]));
+    waiting = waiting.filter((p) => {
+      const doc = byKey.get(p.input.key);
+      if (doc) p.resolve(doc);
+      return !doc;
+    });
+    if (waiting.length === 0) return;
+
     const tail = await AuditEvent.findOne({})
       .sort({ seq: -1 })
       .select({ seq: 1, hash: 1 })
       .lean<{ seq: number; hash: string }>();
-    const fields: ChainedFields = {
-      seq: (tail?.seq ?? 0) + 1,
-      prevHash: tail?.hash ?? GENESIS_HASH,
-      key: input.key,
-      action: input.action,
-      actor: idString(input.actor),
-      group: idString(input.group),
-      targetType: input.targetType,
-      targetId: idString(input.targetId) ?? '',
-      ruleId: input.ruleId ?? null,
-      reason: input.reason ?? null,
-      meta: input.meta ?? null,
-      at,
-    };
-    const hash = hashAuditRecord(fields);
-    try {
-      const created = await AuditEvent.create({
+    let seq = tail?.seq ?? 0;
+    let prevHash = tail?.hash ?? GENESIS_HASH;
+    const docs: Array<Record<string, unknown>> = [];
+    const written: PendingAppend[] = [];
+    const sameKey = new Map<string, PendingAppend[]>();
+    for (const p of waiting) {
+      const twins = sameKey.get(p.input.key);
+      if (twins) {
+        twins.push(p); // the same key twice in one batch: one event, both callers get it
+        continue;
+      }
+      sameKey.set(p.input.key, [p]);
+      seq += 1;
+      const fields = chainedFor(p.input, p.at, seq, prevHash);
+      prevHash = hashAuditRecord(fields);
+      docs.push({
         ...fields,
-        actor: toObjectId(input.actor),
-        group: toObjectId(input.group),
-        ruleId: input.ruleId,
-        reason: input.reason,
-        meta: input.meta,
+        actor: toObjectId(p.input.actor),
+        group: toObjectId(p.input.group),
+        ruleId: p.input.ruleId,
+        reason: p.input.reason,
+        meta: p.input.meta,
         detailDigest: auditDetailDigest(fields.reason, fields.meta),
-        hash,
+        hash: prevHash,
       });
-      return created.toObject() as AuditEventDoc;
+      written.push(p);
+    }
+    try {
+      const created = await AuditEvent.insertMany(docs, { ordered: true });
+      created.forEach((doc, i) => {
+        const plain = doc.toObject() as AuditEventDoc;
+        for (const p of sameKey.get((written[i] as PendingAppend).input.key) ?? []) {
+          p.resolve(plain);
+        }
+      });
+      return;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      // Either the same key was written meanwhile (idempotent retry) or another writer took seq.
-      const same = await AuditEvent.findOne({ key: input.key }).lean<AuditEventDoc>();
-      if (same) return same;
+      // Another writer took a seq (or stored a key) first: what landed resolves on the next turn,
+      // the rest is chained again on the new tail.
       await new Promise((resolve) => setTimeout(resolve, randomInt(0, Math.min(50, attempt * 3))));
     }
   }
-  deps.log.error({ key: input.key, action: input.action }, 'audit append kept colliding');
+  batch[0]?.log.error({ count: waiting.length }, 'audit append kept colliding');
   throw new Error('audit append failed after retries');
 }
 

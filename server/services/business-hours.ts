@@ -200,9 +200,20 @@ export function reviewResumesSentence(hours: BusinessHours, now: Date): string {
 }
 
 /** "Tuesday 3 March, 10:00" in the group's zone, for "until when" messages. */
+// Building an Intl.DateTimeFormat costs far more than using one: a page formats every post's time.
+const monthFormatters = new Map<string, Intl.DateTimeFormat>();
+function monthFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = monthFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone });
+    monthFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
 export function formatLocal(date: Date, timeZone: string): string {
   const p = localParts(date, timeZone);
-  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone }).format(date);
+  const month = monthFormatter(timeZone).format(date);
   const time = `${p.hour}:${String(p.minute).padStart(2, '0')}`;
   return `${WEEKDAY_NAMES[p.weekday - 1]} ${p.day} ${month}, ${time}`;
 }

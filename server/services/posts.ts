@@ -361,8 +361,13 @@ export function createPostService(deps: Deps) {
         },
         'post submitted',
       );
-      await afterQueued(actor, group, post, findings, { queue: true, threat: true });
-      return storedResult(group, post, true);
+      // The post is stored: the queue notices and the author's answer (with the expected wait)
+      // do not depend on each other.
+      const [, stored] = await Promise.all([
+        afterQueued(actor, group, post, findings, { queue: true, threat: true }),
+        storedResult(group, post, true),
+      ]);
+      return stored;
     },
 
     /** The author changes a post that is still waiting. */

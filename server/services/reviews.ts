@@ -184,13 +184,6 @@ export function createReviewService(deps: Deps) {
     ).lean<PostDoc>();
     if (!updated) throw await conflictFor(actor, post._id, version);
 
-    if (updated.parent) {
-      await Post.updateOne(
-        { _id: updated.parent, group: group._id },
-        { $inc: { replyCount: 1 }, $set: { lastActivityAt: now } },
-      );
-    }
-    await audit(actor, updated, edited ? 'post.edited_and_approved' : 'post.approved');
     const data = { groupSlug: group.slug, groupName: group.name };
     const notes: Parameters<typeof createNotifications>[1] = [
       {
@@ -214,7 +207,18 @@ export function createReviewService(deps: Deps) {
         });
       }
     }
-    await createNotifications(deps, notes);
+    // The decision is committed; its follow-up writes are independent of each other, so they
+    // share one journal flush instead of waiting for three in a row before members see the post.
+    await Promise.all([
+      updated.parent
+        ? Post.updateOne(
+            { _id: updated.parent, group: group._id },
+            { $inc: { replyCount: 1 }, $set: { lastActivityAt: now } },
+          )
+        : null,
+      audit(actor, updated, edited ? 'post.edited_and_approved' : 'post.approved'),
+      createNotifications(deps, notes),
+    ]);
     const groupId = String(group._id);
     deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
     deps.events.emit('review.decided', {

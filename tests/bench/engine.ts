@@ -16,9 +16,9 @@ import { randomInt } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../server/database/embedded/process';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const LARGE = Number(process.env.BENCH_DOCS ?? 1_000_000);
-const FINDS = 5000;
+let SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+let LARGE = Number(process.env.BENCH_DOCS ?? 1_000_000);
+let FINDS = 5000;
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -134,7 +134,19 @@ async function findLatency(uri: string, size: number): Promise<FindRun> {
   return { find: summary(finds), ping: summary(pings) };
 }
 
-async function main(): Promise<void> {
+export interface EngineBenchResult {
+  figures: Record<string, number | string>;
+  targets: Record<string, boolean>;
+  large: number;
+}
+
+/** Runs the engine figures; also used by scenario F of `npm run bench` (smaller in the smoke). */
+export async function runEngineBench(
+  opts: { seconds?: number; docs?: number; finds?: number } = {},
+): Promise<EngineBenchResult> {
+  SECONDS = opts.seconds ?? SECONDS;
+  LARGE = opts.docs ?? LARGE;
+  FINDS = opts.finds ?? FINDS;
   const dataDir = await mkdtemp(join(tmpdir(), 'harbour-bench-'));
   const figures: Record<string, number | string> = {};
   let engine: EmbeddedEngine | undefined;
@@ -196,17 +208,21 @@ async function main(): Promise<void> {
     await engine?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+  const targets = {
+    'find p99 <= 2 ms at 1M': Number(figures[`indexed find p99 ms, ${LARGE}`]) <= 2,
+    '>= 5000 acked inserts/s with 16 clients':
+      Number(figures['acked inserts/s, 16 client(s)']) >= 5000,
+  };
+  return { figures, targets, large: LARGE };
+}
 
+async function main(): Promise<void> {
+  const { figures, targets } = await runEngineBench();
   const rows = Object.entries(figures).map(([figure, value]) => ({
     figure,
     value: typeof value === 'number' ? Number(value.toFixed(value < 10 ? 3 : 0)) : value,
   }));
   console.table(rows);
-  const targets = {
-    'find p99 <= 2 ms at 1M': Number(figures[`indexed find p99 ms, ${LARGE}`]) <= 2,
-    '>= 5000 acked inserts/s with 16 clients':
-      Number(figures['acked inserts/s, 16 clients']) >= 5000,
-  };
   console.log('targets', targets);
   const dir = join(__dirname, 'results');
   await mkdir(dir, { recursive: true });
@@ -222,4 +238,5 @@ async function main(): Promise<void> {
   console.log(`written ${file}`);
 }
 
-void main();
+// Run directly (npm run bench:engine); imported by the bench harness for scenario F.
+if (require.main === module) void main();

@@ -1,6 +1,12 @@
 import { Types } from 'mongoose';
-import { AuditEvent } from '../../../models';
-import { AuditInputError, recordAudit, verifyAuditChain } from '../../../server/services/audit';
+import { AuditEvent, type AuditEventDoc } from '../../../models';
+import {
+  AuditInputError,
+  chainedFieldsOf,
+  hashAuditRecord,
+  recordAudit,
+  verifyAuditChain,
+} from '../../../server/services/audit';
 import { testDeps } from '../../helpers/deps';
 import { connectGroupsDb, disconnectGroupsDb } from '../../helpers/groups-db';
 
@@ -52,6 +58,60 @@ describe('audit trail', () => {
     const seqs = written.map((e) => e.seq).sort((x, y) => x - y);
     expect(new Set(seqs).size).toBe(20);
     expect(await AuditEvent.countDocuments()).toBe(before + 20);
+    await expect(verifyAuditChain()).resolves.toBeNull();
+  });
+
+  it('many parallel appends from one process share inserts, and the chain stays intact', async () => {
+    const inserts = jest.spyOn(AuditEvent, 'insertMany');
+    try {
+      const written = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => recordAudit(deps, event(`burst-${i}`))),
+      );
+      expect(new Set(written.map((e) => e.seq)).size).toBe(200);
+      expect(new Set(written.map((e) => e.key))).toEqual(
+        new Set(Array.from({ length: 200 }, (_, i) => `burst-${i}`)),
+      );
+      expect(inserts.mock.calls.length).toBeLessThan(200);
+    } finally {
+      inserts.mockRestore();
+    }
+    await expect(verifyAuditChain()).resolves.toBeNull();
+  });
+
+  it('an append that meets a sequence number taken by another instance chains on the new tail', async () => {
+    const original = AuditEvent.insertMany.bind(AuditEvent);
+    let raced = false;
+    const inserts = jest.spyOn(AuditEvent, 'insertMany').mockImplementation((async (
+      docs: Array<Record<string, unknown>>,
+      options: object,
+    ) => {
+      if (!raced) {
+        raced = true;
+        // Another instance appends first, on the same tail this batch was chained to.
+        const first = docs[0] as unknown as AuditEventDoc;
+        const fields = { ...chainedFieldsOf(first), key: 'other-instance' };
+        await original([
+          {
+            ...first,
+            ...fields,
+            actor: first.actor,
+            group: first.group,
+            hash: hashAuditRecord(fields),
+            _id: new Types.ObjectId(),
+          },
+        ]);
+      }
+      return original(docs, options);
+    }) as never);
+    try {
+      const mine = await recordAudit(deps, event('after-race'));
+      const other = await AuditEvent.findOne({ key: 'other-instance' }).lean();
+      expect(other).not.toBeNull();
+      expect(mine.seq).toBe((other?.seq ?? 0) + 1);
+      expect(mine.prevHash).toBe(other?.hash);
+    } finally {
+      inserts.mockRestore();
+    }
     await expect(verifyAuditChain()).resolves.toBeNull();
   });
 

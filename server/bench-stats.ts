@@ -1,0 +1,48 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * Figures for the benchmark harness (tests/bench), over the IPC channel of a process started by
+ * it: event-loop delay percentiles, memory and live socket count. Enabled only when
+ * HARBOUR_BENCH_STATS=1 and the process has an IPC channel, so nothing is ever exposed over the
+ * network.
+ */
+export interface BenchStats {
+  kind: 'bench:stats';
+  eventLoop: { p50Ms: number; p99Ms: number; maxMs: number };
+  heapUsed: number;
+  rss: number;
+  sockets: number;
+}
+
+export interface BenchStatsRequest {
+  kind: 'bench:stats';
+  /** Start a new event-loop delay window after answering. */
+  reset?: boolean;
+  /** Collect garbage first (needs --expose-gc), for memory figures. */
+  gc?: boolean;
+}
+
+export function attachBenchStats(countSockets: () => number): void {
+  if (process.env.HARBOUR_BENCH_STATS !== '1' || !process.send) return;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  process.on('message', (message: BenchStatsRequest) => {
+    if (message?.kind !== 'bench:stats') return;
+    const collect = (globalThis as { gc?: () => void }).gc;
+    if (message.gc && collect) collect();
+    const memory = process.memoryUsage();
+    const stats: BenchStats = {
+      kind: 'bench:stats',
+      eventLoop: {
+        p50Ms: delay.percentile(50) / 1e6,
+        p99Ms: delay.percentile(99) / 1e6,
+        maxMs: delay.max / 1e6,
+      },
+      heapUsed: memory.heapUsed,
+      rss: memory.rss,
+      sockets: countSockets(),
+    };
+    process.send?.(stats);
+    if (message.reset) delay.reset();
+  });
+}

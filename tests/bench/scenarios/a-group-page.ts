@@ -1,0 +1,115 @@
+/**
+ * A. The group conversation page for a signed-in member (session, policy, database, EJS, 50
+ * posts), against bare Express + EJS rendering a page of the same posts from memory, with
+ * autocannon at the same connection count.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { PROXY_HEADERS, signIn } from '../lib/clients';
+import type { BenchContext } from '../lib/context';
+import { cpuMsOf, startBaseline } from '../lib/procs';
+import { PASSWORD, seedApprovedPosts, seedGroup } from '../lib/seed';
+import { row, type Row } from '../lib/stats';
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  bytes: number;
+}
+
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  connections: number,
+): Promise<Load> {
+  const run = (duration: number) =>
+    autocannon({ url, headers, connections, duration, pipelining: 1 });
+  await run(Math.max(1, Math.round(seconds / 5))); // warm-up (JIT, caches)
+  const r = await run(seconds);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    bytes: r.requests.total ? r.throughput.total / r.requests.total : 0,
+  };
+}
+
+export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
+  const group = await seedGroup(5);
+  await seedApprovedPosts(group, 10, 4); // 50 posts: 10 threads of 1 + 4 replies
+  const member = group.members[0];
+  if (!member) throw new Error('no member');
+  const session = await signIn(ctx.harbour.baseUrl, member.email, PASSWORD);
+  const url = `${ctx.harbour.baseUrl}/g/${group.slug}/conversation`;
+  const headers = { ...PROXY_HEADERS, cookie: session.cookie };
+  const page = await fetch(url, { headers });
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`group page answered ${page.status}`);
+  const shown = (html.match(/Bench post \d+/g) ?? []).length;
+  if (shown < 50) throw new Error(`group page shows ${shown} of 50 posts`);
+
+  // The baseline renders the same 50 posts (Harbour's own JSON for this page) from memory.
+  const dir = await mkdtemp(join(tmpdir(), 'harbour-bench-a-'));
+  const api = await fetch(`${ctx.harbour.baseUrl}/api/groups/${group.slug}/posts`, { headers });
+  const posts = { ...((await api.json()) as object), slug: group.slug };
+  await writeFile(join(dir, 'posts.json'), JSON.stringify(posts));
+  await writeFile(join(dir, 'page.html'), html);
+  const baseline = await startBaseline('express-ejs', {
+    BENCH_POSTS_FILE: join(dir, 'posts.json'),
+    BENCH_PAGE_FILE: join(dir, 'page.html'),
+  });
+  const { pageSeconds: seconds, pageConnections: connections } = ctx.sizes;
+  try {
+    ctx.log(`A: Harbour group page, ${connections} connections, ${seconds} s`);
+    const cpu0 = { server: cpuMsOf(ctx.harbour.pid), engine: cpuMsOf(ctx.harbour.enginePid) };
+    const h = await load(url, headers, seconds, connections);
+    const requests = h.rps * seconds * 1.2; // the warm-up ran a fifth as long
+    const cpu = {
+      server: (cpuMsOf(ctx.harbour.pid) - cpu0.server) / requests,
+      engine: (cpuMsOf(ctx.harbour.enginePid) - cpu0.engine) / requests,
+    };
+    ctx.log(`A: baseline page`);
+    const b = await load(`${baseline.baseUrl}/page`, {}, seconds, connections);
+    return [
+      row({
+        scenario: 'A',
+        figure: `group page requests/s (${connections} connections)`,
+        harbour: h.rps,
+        baseline: b.rps,
+        target: 'ratio ≥ 0.5',
+        met: h.rps / b.rps >= 0.5,
+      }),
+      row({
+        scenario: 'A',
+        figure: 'group page p99 ms',
+        harbour: h.p99,
+        baseline: b.p99,
+        target: '≤ 100',
+        met: h.p99 <= 100,
+      }),
+      row({ scenario: 'A', figure: 'group page p50 ms', harbour: h.p50, baseline: b.p50 }),
+      row({ scenario: 'A', figure: 'bytes per page', harbour: h.bytes, baseline: b.bytes }),
+      row({ scenario: 'A', figure: 'CPU ms per page: app server', harbour: cpu.server }),
+      row({ scenario: 'A', figure: 'CPU ms per page: embedded engine', harbour: cpu.engine }),
+      row({
+        scenario: 'A',
+        figure: 'errors + non-2xx answers',
+        harbour: h.errors + h.non2xx,
+        baseline: b.errors + b.non2xx,
+        target: '0',
+        met: h.errors + h.non2xx === 0,
+      }),
+    ];
+  } finally {
+    await baseline.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
