@@ -26,6 +26,8 @@ auditEventSchema.index({ key: 1 }, { unique: true });
 auditEventSchema.index({ seq: 1 }, { unique: true });
 auditEventSchema.index({ group: 1, at: -1 });
 auditEventSchema.index({ actor: 1, at: -1 });
+// Decisions about one post or membership (a member's own decisions page).
+auditEventSchema.index({ targetType: 1, targetId: 1 });
 
 export type AuditEventFields = InferSchemaType<typeof auditEventSchema>;
 export type AuditEventDoc = AuditEventFields & { _id: Types.ObjectId };

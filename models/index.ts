@@ -12,3 +12,7 @@ export * from './audit-event';
 export * from './notification';
 export * from './one-time-token';
 export * from './outbox-email';
+export * from './report';
+export * from './appeal';
+export * from './handbook';
+export * from './journal-note';

@@ -13,6 +13,9 @@ export const NOTIFICATION_KINDS = [
   'threat_alert',
   'document_version',
   'membership_changed',
+  'report_received',
+  'appeal_assigned',
+  'appeal_decided',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

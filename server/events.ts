@@ -27,6 +27,8 @@ export interface DomainEventMap {
     userId: string;
     status: 'active' | 'removed' | 'left' | 'suspended' | 'muted';
   };
+  /** Reports on a group's posts changed (new, handled): the moderators' reports tab refreshes. */
+  'reports.changed': { groupId: string; postId: string };
   'notification.created': { userId: string; notificationId: string };
   /** All of a user's live connections must end (logout everywhere, password change, erasure). */
   'user.sessions_revoked': { userId: string };

@@ -10,6 +10,7 @@ import { appKit } from './http/app-kit';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { createServices } from './services';
+import { startSanctionSweep } from './services/sanction-sweep';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
 
@@ -57,7 +58,14 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   const io = createSocketServer(server, deps, services, appKit(app));
-  const detach = attachBroadcasters(io, deps);
+  const detachBroadcasters = attachBroadcasters(io, deps);
+  // Sanctions are enforced by their end dates on every request; this sweep only clears expired
+  // ones and tells live clients, once a minute.
+  const stopSweep = startSanctionSweep(services, log, 60_000);
+  const detach = () => {
+    stopSweep();
+    detachBroadcasters();
+  };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

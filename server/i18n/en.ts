@@ -3,9 +3,11 @@
  * functions for strings with values.
  */
 import { groupsEn } from './en-groups';
+import { moderationEn } from './en-moderation';
 
 export const en = {
   ...groupsEn,
+  ...moderationEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

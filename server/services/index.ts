@@ -10,6 +10,11 @@ import { createMembershipService } from './memberships';
 import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
+import { createModerationService } from './moderation';
+import { createSanctionService } from './sanctions';
+import { createHandbookService } from './handbook';
+import { createAppealService } from './appeals';
+import { createAuditBrowseService } from './audit-browse';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -17,6 +22,7 @@ import { createReviewService } from './reviews';
  * `createXService(deps)`; add it below.
  */
 export function createServices(deps: Deps) {
+  const moderation = createModerationService(deps);
   return {
     deps,
     accounts: createAccountService(deps),
@@ -30,6 +36,11 @@ export function createServices(deps: Deps) {
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
+    moderation,
+    sanctions: createSanctionService(deps),
+    handbook: createHandbookService(deps),
+    appeals: createAppealService(deps, moderation),
+    auditLog: createAuditBrowseService(deps),
   };
 }
 

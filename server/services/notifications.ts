@@ -4,6 +4,7 @@ import { Group, Notification, type NotificationDoc, type NotificationKind } from
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
+import { toolkitNotificationHref, toolkitNotificationText } from './toolkit-notifications';
 
 /**
  * In-app notifications. Created by the services that cause them (after their write), pushed live
@@ -20,6 +21,10 @@ export interface NotificationData {
   count?: number;
   priority?: boolean;
   guidance?: string;
+  /** Toolkit notices: 'muted' | 'suspended' | 'active' | 'removed', an end time, an outcome. */
+  status?: string;
+  until?: string;
+  outcome?: string;
 }
 
 export interface NewNotification {
@@ -134,11 +139,11 @@ export function presentNotification(
       text = data.priority ? t.queue_priority(group) : t.queue_item(group);
       break;
     default:
-      text = t.other;
+      text = toolkitNotificationText(n.kind, data) ?? t.other;
   }
   const slug = data.groupSlug ?? known?.slug;
-  let href: string | null = null;
-  if (slug) {
+  let href: string | null = toolkitNotificationHref(n.kind, slug);
+  if (slug && !href) {
     href =
       n.kind === 'queue_item' || n.kind === 'threat_alert'
         ? `/g/${slug}/queue`
@@ -153,7 +158,10 @@ export function presentNotification(
     href,
     createdAt: n.createdAt.toISOString(),
     read: !!n.readAt,
-    note: n.kind === 'post_rejected' ? (data.note ?? null) : null,
+    note:
+      n.kind === 'post_rejected' || n.kind === 'post_hidden' || n.kind === 'appeal_decided'
+        ? (data.note ?? null)
+        : null,
     guidance: n.kind === 'threat_alert' ? (data.guidance ?? null) : null,
   };
 }

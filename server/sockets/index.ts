@@ -14,6 +14,7 @@ import { en } from '../i18n/en';
 import type { Services } from '../services';
 import type { Ack, SocketHandlerSpec } from './define-handler';
 import { attachBroadcaster } from './broadcaster';
+import { attachModerationBroadcaster } from './moderation-broadcaster';
 import { allHandlers } from './handlers';
 import '../http/types';
 
@@ -246,6 +247,7 @@ export function attachBroadcasters(io: Server, deps: Deps): () => void {
       io.in(sessionRoom(sessionId)).disconnectSockets(true);
     }),
     attachBroadcaster(io, deps),
+    attachModerationBroadcaster(io, deps),
   ];
   return () => offs.forEach((off) => off());
 }

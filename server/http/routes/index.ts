@@ -7,6 +7,9 @@ import { conversationRoutes } from './conversation';
 import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
+import { reportRoutes } from './reports';
+import { sanctionRoutes } from './sanctions';
+import { appealRoutes } from './appeals';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -18,4 +21,7 @@ export const allRoutes: RouteSpec[] = [
   ...groupRoutes,
   ...conversationRoutes,
   ...moderationRoutes,
+  ...reportRoutes,
+  ...sanctionRoutes,
+  ...appealRoutes,
 ];

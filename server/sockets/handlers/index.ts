@@ -1,5 +1,6 @@
 import type { SocketHandlerSpec } from '../define-handler';
+import { moderationHandlers } from './moderation';
 import { postHandlers } from './posts';
 
 /** Every client → server socket event. The dispatcher serves exactly these. */
-export const allHandlers: SocketHandlerSpec[] = [...postHandlers];
+export const allHandlers: SocketHandlerSpec[] = [...postHandlers, ...moderationHandlers];
