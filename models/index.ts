@@ -16,3 +16,4 @@ export * from './report';
 export * from './appeal';
 export * from './handbook';
 export * from './journal-note';
+export * from './rota-slot';

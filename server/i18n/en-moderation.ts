@@ -10,6 +10,7 @@ export const moderationEn = {
       handbook: 'Handbook',
       journal: 'Journal',
       insights: 'Insights',
+      rota: 'Rota',
       label: 'Moderation',
     },
     report: {

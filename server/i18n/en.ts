@@ -4,10 +4,12 @@
  */
 import { groupsEn } from './en-groups';
 import { moderationEn } from './en-moderation';
+import { coverageEn } from './en-coverage';
 
 export const en = {
   ...groupsEn,
   ...moderationEn,
+  ...coverageEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -15,6 +15,7 @@ import { createSanctionService } from './sanctions';
 import { createHandbookService } from './handbook';
 import { createAppealService } from './appeals';
 import { createAuditBrowseService } from './audit-browse';
+import { createRotaService } from './rota';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -38,6 +39,7 @@ export function createServices(deps: Deps) {
     notifications: createNotificationService(deps),
     moderation,
     sanctions: createSanctionService(deps),
+    rota: createRotaService(deps),
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),

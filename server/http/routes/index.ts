@@ -10,6 +10,7 @@ import { moderationRoutes } from './moderation';
 import { reportRoutes } from './reports';
 import { sanctionRoutes } from './sanctions';
 import { appealRoutes } from './appeals';
+import { coverageRoutes } from './coverage';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -24,4 +25,5 @@ export const allRoutes: RouteSpec[] = [
   ...reportRoutes,
   ...sanctionRoutes,
   ...appealRoutes,
+  ...coverageRoutes,
 ];

@@ -1,0 +1,59 @@
+import { RotaSlot, type UserDoc } from '../../../models';
+import { TEST_PASSWORD, addMember, createGroup, createUser } from '../../helpers/factories';
+import {
+  enableTotp,
+  signIn,
+  startTestApp,
+  type SignedInAgent,
+  type TestApp,
+} from '../../helpers/test-app';
+
+/** The rota page as moderators use it, and what members read beside the composer. */
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ name: 'http-coverage' });
+});
+afterAll(async () => {
+  await t.close();
+});
+beforeEach(() => t.deps.clock.set(new Date('2026-03-06T18:30:00Z'))); // Friday 18:30 Dublin
+
+async function agentFor(user: UserDoc, moderator = false): Promise<SignedInAgent> {
+  const secret = moderator ? await enableTotp(user._id) : undefined;
+  return signIn(
+    t.baseUrl,
+    user.email,
+    TEST_PASSWORD,
+    secret ? { secret, clock: t.deps.clock } : undefined,
+  );
+}
+
+it('a moderator adds a slot on the rota page; members then read that someone is on duty', async () => {
+  const group = await createGroup();
+  const mod = await createUser();
+  const member = await createUser();
+  await addMember(mod, group, ['member', 'moderator']);
+  await addMember(member, group);
+  const modAgent = await agentFor(mod, true);
+  const memberAgent = await agentFor(member);
+
+  const before = await memberAgent.get(`/g/${group.slug}/conversation`).expect(200);
+  expect(before.text).toContain('No moderator is on duty right now.');
+
+  const page = await modAgent.get(`/g/${group.slug}/rota`).expect(200);
+  expect(page.text).toContain('Rota: ');
+  const added = await modAgent
+    .post(`/g/${group.slug}/rota`)
+    .type('form')
+    .send({ _csrf: modAgent.csrf(), weekday: '5', start: '18:00', end: '22:00', takeIt: 'true' });
+  expect(added.status).toBe(303);
+  expect(await RotaSlot.countDocuments({ group: group._id, moderator: mod._id })).toBe(1);
+  const after = await modAgent.get(`/g/${group.slug}/rota`).expect(200);
+  expect(after.text).toContain('Friday 18:00–22:00');
+
+  const now = await memberAgent.get(`/g/${group.slug}/conversation`).expect(200);
+  expect(now.text).toContain('A moderator is on duty now.');
+
+  // The rota is for moderators only: a member gets the same 404 as a stranger.
+  await memberAgent.get(`/g/${group.slug}/rota`).expect(404);
+});
