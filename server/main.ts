@@ -11,6 +11,7 @@ import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { createServices } from './services';
 import { startSanctionSweep } from './services/sanction-sweep';
+import { startCoverageJob } from './services/coverage-alerts';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
 
@@ -62,8 +63,11 @@ async function main(): Promise<void> {
   // Sanctions are enforced by their end dates on every request; this sweep only clears expired
   // ones and tells live clients, once a minute.
   const stopSweep = startSanctionSweep(services, log, 60_000);
+  // Waiting targets in covered time: escalate late posts (under a lease: one instance at a time).
+  const stopCoverage = startCoverageJob(deps, 30_000);
   const detach = () => {
     stopSweep();
+    stopCoverage();
     detachBroadcasters();
   };
 

@@ -27,5 +27,24 @@ export const coverageEn = {
       remove: 'Remove',
       saved: 'The rota is updated.',
     },
+    alerts: {
+      subject: 'Harbour: a post is waiting for review',
+      urgentSubject: 'Harbour: a post may need urgent attention',
+      body: (link: string) =>
+        `A post is waiting for review in one of your groups. Please sign in to Harbour to read it:\n${link}\n\nThis e-mail does not include the post or the group, to keep them private.`,
+      waitingPastTarget: (group: string) =>
+        `A post in ${group} has waited longer than the group's target. Could you look at it?`,
+    },
+    grid: {
+      title: 'Coverage this week',
+      intro:
+        'Shaded hours are covered (business hours and rota). Numbers are the posts that arrived at that hour over the last four weeks.',
+      caption: 'Covered hours and post arrivals by weekday and hour',
+      cell: (day: string, hour: number, covered: number, arrivals: number) =>
+        `${day} ${hour}:00: ${covered >= 60 ? 'covered' : covered > 0 ? `${covered} minutes covered` : 'not covered'}, ${arrivals} post${arrivals === 1 ? '' : 's'} in four weeks`,
+      keyCovered: 'covered',
+      keyPart: 'partly covered',
+      keyNone: 'not covered',
+    },
   },
 };

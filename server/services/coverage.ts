@@ -249,3 +249,74 @@ export function coverageStatus(
     : en.posts.dayFrom(WEEKDAY_NAMES[a.weekday - 1] ?? '', time);
   return { onDuty: false, resumesAt: next, text: en.coverage.offDuty(describeHours(hours), when) };
 }
+
+export interface GridCell {
+  hour: number;
+  /** Minutes of this local hour that are covered (0–60; a DST hour may be shorter). */
+  coveredMinutes: number;
+  /** Posts submitted in this local weekday and hour over the period looked at. */
+  arrivals: number;
+}
+
+export interface GridRow {
+  weekday: number;
+  name: string;
+  cells: GridCell[];
+}
+
+/**
+ * The coverage week view: for the local week that contains `now`, how much of each local hour is
+ * covered, and how many posts arrived at that weekday and hour (`arrivals`, e.g. four weeks').
+ */
+export function weekGrid(
+  hours: BusinessHours,
+  slots: readonly RotaSlot[],
+  now: Date,
+  arrivals: readonly Date[],
+): GridRow[] {
+  const zone = hours.timeZone;
+  const today = localParts(now, zone);
+  const monday = new Date(Date.UTC(today.year, today.month - 1, today.day - (today.weekday - 1)));
+  const counts = new Map<string, number>();
+  for (const a of arrivals) {
+    const p = localParts(a, zone);
+    const k = `${p.weekday}:${p.hour}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const weekStart = zonedTime(
+    monday.getUTCFullYear(),
+    monday.getUTCMonth() + 1,
+    monday.getUTCDate(),
+    0,
+    0,
+    zone,
+  );
+  const intervals = coveredIntervals(
+    hours,
+    slots,
+    weekStart,
+    new Date(weekStart.getTime() + 8 * DAY_MS),
+  );
+  const rows: GridRow[] = [];
+  for (let d = 0; d < 7; d += 1) {
+    const cal = new Date(monday.getTime() + d * DAY_MS);
+    const cells: GridCell[] = [];
+    for (let h = 0; h < 24; h += 1) {
+      const from = at(cal, `${String(h).padStart(2, '0')}:00`, zone);
+      const to = at(cal, h === 23 ? '24:00' : `${String(h + 1).padStart(2, '0')}:00`, zone);
+      let covered = 0;
+      for (const i of intervals) {
+        const a = Math.max(i.from.getTime(), from.getTime());
+        const b = Math.min(i.to.getTime(), to.getTime());
+        if (b > a) covered += b - a;
+      }
+      cells.push({
+        hour: h,
+        coveredMinutes: Math.min(60, Math.round(covered / 60_000)),
+        arrivals: counts.get(`${d + 1}:${h}`) ?? 0,
+      });
+    }
+    rows.push({ weekday: d + 1, name: WEEKDAY_NAMES[d] ?? '', cells });
+  }
+  return rows;
+}

@@ -138,6 +138,9 @@ export function presentNotification(
     case 'queue_item':
       text = data.priority ? t.queue_priority(group) : t.queue_item(group);
       break;
+    case 'queue_waiting':
+      text = en.coverage.alerts.waitingPastTarget(group);
+      break;
     default:
       text = toolkitNotificationText(n.kind, data) ?? t.other;
   }
@@ -145,7 +148,7 @@ export function presentNotification(
   let href: string | null = toolkitNotificationHref(n.kind, slug);
   if (slug && !href) {
     href =
-      n.kind === 'queue_item' || n.kind === 'threat_alert'
+      n.kind === 'queue_item' || n.kind === 'threat_alert' || n.kind === 'queue_waiting'
         ? `/g/${slug}/queue`
         : n.kind === 'invitation_accepted'
           ? `/g/${slug}/members`

@@ -35,6 +35,7 @@ import type {
 } from '../schemas/posts';
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
+import { alertNewQueueItem } from './coverage-alerts';
 import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
@@ -224,15 +225,17 @@ export function createPostService(deps: Deps) {
     deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
     const mods = (await moderatorIds(group._id)).filter((id) => id !== String(actor.userId));
     const data = { groupSlug: group.slug, groupName: group.name };
-    const notes: NewNotification[] = notify.queue
-      ? mods.map((userId) => ({
-          userId,
-          kind: 'queue_item',
-          groupId,
-          postId: String(post._id),
-          data: { ...data, priority: post.lane === 'priority' },
-        }))
-      : [];
+    // Queue alerts follow the rota and covered hours (server/services/coverage-alerts.ts).
+    if (notify.queue) {
+      await alertNewQueueItem(deps, {
+        group,
+        post,
+        authorId: String(actor.userId),
+        crisis: isCrisis(findings),
+        threat: isThreat(findings),
+      });
+    }
+    const notes: NewNotification[] = [];
     if (notify.threat && isThreat(findings)) {
       const admins = await User.find({ siteRole: 'admin', status: 'active' })
         .select({ _id: 1 })

@@ -1,12 +1,18 @@
 // Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
 import { trusted, Types } from 'mongoose';
-import { Membership, RotaSlot, type GroupDoc, type RotaSlotDoc } from '../../models';
+import { Membership, Post, RotaSlot, type GroupDoc, type RotaSlotDoc } from '../../models';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { ConflictError, NotFoundError } from '../errors';
 import type { AddSlotInput, HandOverInput, SlotRefInput, SwapInput } from '../schemas/coverage';
 import { recordAudit } from './audit';
-import { coverageStatus, describeSlot, slotsOverlap, type RotaSlot as Slot } from './coverage';
+import {
+  coverageStatus,
+  describeSlot,
+  slotsOverlap,
+  weekGrid,
+  type RotaSlot as Slot,
+} from './coverage';
 import { requireGroupAccess } from './group-access';
 import { loadCoverage, toSlot } from './coverage-load';
 import { displayNames } from './posts';
@@ -71,12 +77,26 @@ export function createRotaService(deps: Deps) {
         mine: moderatorId === String(actor.userId),
       };
     });
+    const now = clock.now();
+    // privileged read: arrival times only (no bodies), for the coverage week view
+    const arrivals = await Post.find({
+      group: group._id,
+      submittedAt: trusted({ $gte: new Date(now.getTime() - 28 * 86_400_000), $lte: now }),
+    })
+      .select({ submittedAt: 1 })
+      .lean();
     return {
       group: { id: String(group._id), slug: group.slug, name: group.name },
+      grid: weekGrid(
+        coverage.hours,
+        coverage.slots,
+        now,
+        arrivals.map((p) => p.submittedAt),
+      ),
       timeZone: coverage.hours.timeZone,
       slots,
       moderators: [...modNames].map(([id, name]) => ({ id, name })),
-      status: coverageStatus(coverage.hours, coverage.slots, clock.now()),
+      status: coverageStatus(coverage.hours, coverage.slots, now),
     };
   }
 
