@@ -1,3 +1,4 @@
+/* global MutationObserver */
 // Harbour moderators' toolkit: live reports tab (re-fetches the server-rendered list on
 // `reports:changed`), saved replies and the privacy statement inserted into a note, and a copy
 // button. Progressive enhancement: without JavaScript every form still posts.
@@ -18,9 +19,16 @@
     select.value = '';
   });
 
-  document.querySelectorAll('.copy-privacy, .insert-privacy').forEach(function (b) {
-    b.hidden = false;
-  });
+  // The buttons need JavaScript, so they start hidden; lists re-rendered live bring new ones.
+  function reveal() {
+    document
+      .querySelectorAll('.copy-privacy[hidden], .insert-privacy[hidden]')
+      .forEach(function (b) {
+        b.hidden = false;
+      });
+  }
+  reveal();
+  new MutationObserver(reveal).observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener('click', function (event) {
     var button = event.target.closest && event.target.closest('.copy-privacy, .insert-privacy');

@@ -257,6 +257,8 @@ export const moderationEn = {
       samples: 'Posts decided',
       none: '—',
       allGroups: 'All groups',
+      table: 'The figures as a table',
+      minutes: 'minutes',
     },
   },
   toolkitNotifications: {
@@ -271,6 +273,7 @@ export const moderationEn = {
       if (status === 'removed') return `You were removed from ${group}${why}. You can appeal.`;
       return `Your membership of ${group} is active again.`;
     },
+    reportReceived: (group: string) => `A member reported a post in ${group}.`,
     appealAssigned: (group: string) => `An appeal in ${group} is waiting for you.`,
     appealUpheld: (group: string) => `Your appeal in ${group} was reviewed: the decision stands.`,
     appealOverturned: (group: string) =>

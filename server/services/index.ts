@@ -15,6 +15,8 @@ import { createSanctionService } from './sanctions';
 import { createHandbookService } from './handbook';
 import { createAppealService } from './appeals';
 import { createAuditBrowseService } from './audit-browse';
+import { createJournalService } from './journal';
+import { createInsightsService } from './insights';
 import { createRotaService } from './rota';
 
 /**
@@ -43,6 +45,8 @@ export function createServices(deps: Deps) {
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),
+    journal: createJournalService(deps),
+    insights: createInsightsService(deps),
   };
 }
 

@@ -194,11 +194,6 @@ export function createModerationService(deps: Deps) {
       postId: String(updated._id),
       seq: updated.seq ?? 0,
     });
-    deps.events.emit('post.pending_changed', {
-      groupId,
-      postId: String(updated._id),
-      authorId: String(updated.author),
-    });
     return updated;
   }
 
@@ -238,6 +233,24 @@ export function createModerationService(deps: Deps) {
         { upsert: true },
       );
       const created = result.upsertedCount > 0;
+      if (created) {
+        // Moderators hear of a new report (never who made it); repeats only update the tab.
+        const mods = (
+          await Membership.find({ group: group._id, status: 'active', roles: 'moderator' })
+            .select({ user: 1 })
+            .lean()
+        ).filter((m) => !m.user.equals(actor.userId));
+        await createNotifications(
+          deps,
+          mods.map((m) => ({
+            userId: m.user,
+            kind: 'report_received' as const,
+            groupId: group._id,
+            postId: post._id,
+            data: { groupSlug: group.slug, groupName: group.name },
+          })),
+        );
+      }
       deps.log.info(
         { event: 'post.reported', postId: String(post._id), groupId: String(group._id), created },
         'post reported',
@@ -482,12 +495,8 @@ export function createModerationService(deps: Deps) {
         },
       ]);
       const groupId = String(group._id);
+      // Everyone's screens (the author's too) drop it; the author is told by the notification.
       deps.events.emit('post.hidden', { groupId, postId: String(updated._id) });
-      deps.events.emit('post.pending_changed', {
-        groupId,
-        postId: String(updated._id),
-        authorId: String(updated.author),
-      });
       deps.log.info({ event: 'post.hidden', postId: String(updated._id), groupId }, 'post hidden');
       return { postId: String(updated._id), status: 'hidden', version: updated.version };
     },

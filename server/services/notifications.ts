@@ -162,7 +162,10 @@ export function presentNotification(
     createdAt: n.createdAt.toISOString(),
     read: !!n.readAt,
     note:
-      n.kind === 'post_rejected' || n.kind === 'post_hidden' || n.kind === 'appeal_decided'
+      n.kind === 'post_rejected' ||
+      n.kind === 'post_hidden' ||
+      n.kind === 'appeal_decided' ||
+      n.kind === 'membership_changed'
         ? (data.note ?? null)
         : null,
     guidance: n.kind === 'threat_alert' ? (data.guidance ?? null) : null,

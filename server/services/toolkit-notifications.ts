@@ -21,6 +21,8 @@ export function toolkitNotificationText(
       );
     case 'appeal_assigned':
       return n.appealAssigned(group);
+    case 'report_received':
+      return n.reportReceived(group);
     case 'appeal_decided':
       return data.outcome === 'overturned' ? n.appealOverturned(group) : n.appealUpheld(group);
     default:
@@ -39,6 +41,8 @@ export function toolkitNotificationHref(
       return '/me/decisions';
     case 'appeal_assigned':
       return slug ? `/g/${slug}/appeals` : null;
+    case 'report_received':
+      return slug ? `/g/${slug}/reports` : null;
     default:
       return null;
   }

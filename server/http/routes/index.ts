@@ -10,6 +10,8 @@ import { moderationRoutes } from './moderation';
 import { reportRoutes } from './reports';
 import { sanctionRoutes } from './sanctions';
 import { appealRoutes } from './appeals';
+import { handbookRoutes } from './handbook';
+import { insightRoutes } from './insights';
 import { coverageRoutes } from './coverage';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
@@ -25,5 +27,7 @@ export const allRoutes: RouteSpec[] = [
   ...reportRoutes,
   ...sanctionRoutes,
   ...appealRoutes,
+  ...handbookRoutes,
+  ...insightRoutes,
   ...coverageRoutes,
 ];
