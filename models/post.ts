@@ -100,6 +100,8 @@ const postSchema = new Schema(
     /** For top-level posts: approved replies, and the last published activity in the thread. */
     replyCount: { type: Number, default: 0 },
     lastActivityAt: { type: Date, default: null },
+    /** Written by a staff account on behalf of the organisation ("Organisation" badge). */
+    asOrganisation: { type: Boolean, default: false },
   },
   { timestamps: true },
 );

@@ -93,6 +93,9 @@
     );
     time.setAttribute('datetime', post.publishedAt);
     header.appendChild(time);
+    if (post.organisation) {
+      header.appendChild(el('span', 'badge badge-organisation', root.getAttribute('data-organisation')));
+    }
     if (post.editedByModerator) {
       header.appendChild(el('span', 'badge', root.getAttribute('data-edited')));
     }

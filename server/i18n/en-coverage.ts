@@ -48,3 +48,31 @@ export const coverageEn = {
     },
   },
 };
+
+/** Speaking for the organisation (issue 14). */
+export const orgVoiceEn = {
+  orgVoice: {
+    badge: 'Organisation',
+    notStaff: 'Only staff accounts can speak for the organisation.',
+    link: 'Reply as the organisation',
+    title: 'Write as the organisation',
+    intro:
+      'This will appear with an "Organisation" badge. Never confirm or hint that anyone is or was a patient here.',
+    bodyLabel: 'Message',
+    insertStatement: 'Insert the privacy statement',
+    send: 'Send for review',
+    blockedTitle: 'Please check these words before sending',
+    blockedIntro:
+      'They could tell others that someone is or was a patient. Edit the message, or give a reason to send it as it is (the reason is kept in the audit log).',
+    overrideLabel: 'Reason to send it as it is',
+    sendAnyway: 'Send with this reason',
+    sent: 'Sent. A moderator will review it before the group sees it.',
+    staffTitle: 'Staff accounts',
+    staffIntro:
+      'Staff accounts may post on behalf of the organisation. Their posts carry an "Organisation" badge.',
+    staffOn: 'Staff',
+    makeStaff: 'Make staff',
+    removeStaff: 'Remove staff',
+    staffSaved: 'Saved.',
+  },
+};

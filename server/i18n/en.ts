@@ -4,12 +4,13 @@
  */
 import { groupsEn } from './en-groups';
 import { moderationEn } from './en-moderation';
-import { coverageEn } from './en-coverage';
+import { coverageEn, orgVoiceEn } from './en-coverage';
 
 export const en = {
   ...groupsEn,
   ...moderationEn,
   ...coverageEn,
+  ...orgVoiceEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -35,6 +35,7 @@ export interface PostLike {
   } | null;
   revisions?: unknown[] | null;
   editedByModerator?: boolean | null;
+  asOrganisation?: boolean | null;
   reactionCounts?: Partial<Record<ReactionKind, number | null>> | null;
   replyCount?: number | null;
 }
@@ -54,6 +55,8 @@ export interface MemberPostView {
   reactions: ReactionCounts;
   replyCount: number;
   editedByModerator: boolean;
+  /** Posted by staff on behalf of the organisation. */
+  organisation: boolean;
 }
 
 export interface FindingView {
@@ -134,6 +137,7 @@ export function presentMemberPost(
     reactions: counts(post),
     replyCount: post.replyCount ?? 0,
     editedByModerator: !!post.editedByModerator,
+    organisation: !!post.asOrganisation,
   };
 }
 

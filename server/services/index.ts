@@ -18,6 +18,7 @@ import { createAuditBrowseService } from './audit-browse';
 import { createJournalService } from './journal';
 import { createInsightsService } from './insights';
 import { createRotaService } from './rota';
+import { createOrgVoiceService } from './org-voice';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -42,6 +43,7 @@ export function createServices(deps: Deps) {
     moderation,
     sanctions: createSanctionService(deps),
     rota: createRotaService(deps),
+    orgVoice: createOrgVoiceService(deps),
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),

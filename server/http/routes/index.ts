@@ -13,6 +13,7 @@ import { appealRoutes } from './appeals';
 import { handbookRoutes } from './handbook';
 import { insightRoutes } from './insights';
 import { coverageRoutes } from './coverage';
+import { orgVoiceRoutes } from './org-voice';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -30,4 +31,5 @@ export const allRoutes: RouteSpec[] = [
   ...handbookRoutes,
   ...insightRoutes,
   ...coverageRoutes,
+  ...orgVoiceRoutes,
 ];

@@ -1,4 +1,4 @@
-import { RotaSlot, type UserDoc } from '../../../models';
+import { Post, RotaSlot, User, type UserDoc } from '../../../models';
 import { TEST_PASSWORD, addMember, createGroup, createUser } from '../../helpers/factories';
 import {
   enableTotp,
@@ -56,4 +56,49 @@ it('a moderator adds a slot on the rota page; members then read that someone is 
 
   // The rota is for moderators only: a member gets the same 404 as a stranger.
   await memberAgent.get(`/g/${group.slug}/rota`).expect(404);
+});
+
+it('staff write for the organisation: insert the privacy statement, blocked words, then send', async () => {
+  const group = await createGroup({ privacyStatement: 'We never discuss anyone’s care here.' });
+  const staff = await createUser();
+  await addMember(staff, group);
+  await User.updateOne({ _id: staff._id }, { isStaff: true });
+  const agent = await agentFor(staff);
+  const conversation = await agent.get(`/g/${group.slug}/conversation`).expect(200);
+  expect(conversation.text).toContain(`/g/${group.slug}/organisation-reply`);
+
+  await agent.get(`/g/${group.slug}/organisation-reply`).expect(200);
+  const inserted = await agent
+    .post(`/g/${group.slug}/organisation-reply`)
+    .type('form')
+    .send({ _csrf: agent.csrf(), body: 'Thank you for asking.', action: 'insert' })
+    .expect(200);
+  expect(inserted.text).toContain('Thank you for asking.\n\nWe never discuss anyone’s care here.');
+
+  const blocked = await agent
+    .post(`/g/${group.slug}/organisation-reply`)
+    .type('form')
+    .send({
+      _csrf: agent.csrf(),
+      body: 'How was your visit?',
+      idempotencyKey: 'org-key-0001',
+      action: 'send',
+    })
+    .expect(200);
+  expect(blocked.text).toContain('“your visit”');
+  expect(await Post.countDocuments({ author: staff._id })).toBe(0);
+
+  const sent = await agent.post(`/g/${group.slug}/organisation-reply`).type('form').send({
+    _csrf: agent.csrf(),
+    body: 'Welcome to the group.',
+    idempotencyKey: 'org-key-0002',
+    action: 'send',
+  });
+  expect(sent.status).toBe(303);
+  expect(await Post.countDocuments({ author: staff._id, asOrganisation: true })).toBe(1);
+
+  // A member who is not staff cannot open the page.
+  const member = await createUser();
+  await addMember(member, group);
+  await (await agentFor(member)).get(`/g/${group.slug}/organisation-reply`).expect(403);
 });
