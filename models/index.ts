@@ -20,3 +20,5 @@ export * from './handbook';
 export * from './journal-note';
 export * from './rota-slot';
 export * from './queue-alert';
+export * from './threat-case';
+export * from './complaint-flag';

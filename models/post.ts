@@ -102,6 +102,18 @@ const postSchema = new Schema(
     lastActivityAt: { type: Date, default: null },
     /** Written by a staff account on behalf of the organisation ("Organisation" badge). */
     asOrganisation: { type: Boolean, default: false },
+    /** The organisation's generic reply attached by a moderator on approval (shown under it). */
+    orgReply: {
+      type: new Schema(
+        {
+          body: { type: String, required: true, maxlength: 5000 },
+          by: { type: Schema.Types.ObjectId, ref: 'User' },
+          at: { type: Date, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { timestamps: true },
 );

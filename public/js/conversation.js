@@ -101,6 +101,12 @@
     }
     article.appendChild(header);
     article.appendChild(el('p', 'post-body prewrap', post.body));
+    if (post.orgReply) {
+      var aside = el('aside', 'org-reply', null);
+      aside.appendChild(el('span', 'badge badge-organisation', root.getAttribute('data-organisation')));
+      aside.appendChild(el('p', 'prewrap', post.orgReply));
+      article.appendChild(aside);
+    }
     var form = el('form', 'reactions');
     form.method = 'post';
     form.action = '/g/' + slug + '/posts/' + post.id + '/react';

@@ -11,6 +11,7 @@ export const moderationEn = {
       journal: 'Journal',
       insights: 'Insights',
       rota: 'Rota',
+      complaints: 'Complaints',
       label: 'Moderation',
     },
     report: {

@@ -36,6 +36,7 @@ export interface PostLike {
   revisions?: unknown[] | null;
   editedByModerator?: boolean | null;
   asOrganisation?: boolean | null;
+  orgReply?: { body?: string | null } | null;
   reactionCounts?: Partial<Record<ReactionKind, number | null>> | null;
   replyCount?: number | null;
 }
@@ -57,6 +58,8 @@ export interface MemberPostView {
   editedByModerator: boolean;
   /** Posted by staff on behalf of the organisation. */
   organisation: boolean;
+  /** The organisation's reply attached under the post by a moderator (its generic statement). */
+  orgReply: string | null;
 }
 
 export interface FindingView {
@@ -138,6 +141,7 @@ export function presentMemberPost(
     replyCount: post.replyCount ?? 0,
     editedByModerator: !!post.editedByModerator,
     organisation: !!post.asOrganisation,
+    orgReply: post.orgReply?.body ?? null,
   };
 }
 

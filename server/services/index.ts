@@ -19,6 +19,7 @@ import { createJournalService } from './journal';
 import { createInsightsService } from './insights';
 import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
+import { createTriageService } from './triage';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -44,6 +45,7 @@ export function createServices(deps: Deps) {
     sanctions: createSanctionService(deps),
     rota: createRotaService(deps),
     orgVoice: createOrgVoiceService(deps),
+    triage: createTriageService(deps),
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),

@@ -14,6 +14,7 @@ import { handbookRoutes } from './handbook';
 import { insightRoutes } from './insights';
 import { coverageRoutes } from './coverage';
 import { orgVoiceRoutes } from './org-voice';
+import { triageRoutes } from './triage';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -32,4 +33,5 @@ export const allRoutes: RouteSpec[] = [
   ...insightRoutes,
   ...coverageRoutes,
   ...orgVoiceRoutes,
+  ...triageRoutes,
 ];

@@ -1,5 +1,11 @@
 import { Post, RotaSlot, User, type UserDoc } from '../../../models';
-import { TEST_PASSWORD, addMember, createGroup, createUser } from '../../helpers/factories';
+import {
+  TEST_PASSWORD,
+  actorFor,
+  addMember,
+  createGroup,
+  createUser,
+} from '../../helpers/factories';
 import {
   enableTotp,
   signIn,
@@ -101,4 +107,41 @@ it('staff write for the organisation: insert the privacy statement, blocked word
   const member = await createUser();
   await addMember(member, group);
   await (await agentFor(member)).get(`/g/${group.slug}/organisation-reply`).expect(403);
+});
+
+it('queue triage: escalate as threat from the queue; the admin’s printable copy shows the fingerprint', async () => {
+  const group = await createGroup();
+  const mod = await createUser();
+  const author = await createUser();
+  const admin = await createUser({ siteRole: 'admin' });
+  await addMember(mod, group, ['member', 'moderator']);
+  await addMember(author, group);
+  const post = await t.services.posts.submitPost(actorFor(author), {
+    group: group.slug,
+    body: 'Words to keep as evidence',
+    idempotencyKey: 'triage-key-0001',
+    acknowledgedFindings: true,
+  });
+  if (post.status !== 'stored') throw new Error('not stored');
+  const modAgent = await agentFor(mod, true);
+  const queue = await modAgent.get(`/g/${group.slug}/queue`).expect(200);
+  expect(queue.text).toContain('Escalate as threat');
+  expect(queue.text).toContain('Approve and attach the organisation’s reply');
+  const escalated = await modAgent
+    .post(`/g/${group.slug}/queue/${post.post.id}/escalate-threat`)
+    .type('form')
+    .send({ _csrf: modAgent.csrf() });
+  expect(escalated.status).toBe(303);
+
+  const adminAgent = await agentFor(admin, true);
+  const list = await adminAgent.get('/admin/threats').expect(200);
+  const caseId = /\/admin\/threats\/([0-9a-f]{24})/.exec(list.text)?.[1];
+  expect(caseId).toBeDefined();
+  const copy = await adminAgent.get(`/admin/threats/${caseId}`).expect(200);
+  expect(copy.text).toContain('Words to keep as evidence');
+  expect(copy.text).toContain('The record matches its SHA-256 fingerprint.');
+  expect(copy.text).toMatch(/<code>[0-9a-f]{64}<\/code>/);
+  // Moderators cannot open the evidence.
+  const denied = await modAgent.get(`/admin/threats/${caseId}`);
+  expect([403, 404]).toContain(denied.status);
 });
