@@ -11,6 +11,7 @@ import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
 import { createModerationService } from './moderation';
+import { createReportService } from './reports';
 import { createSanctionService } from './sanctions';
 import { createHandbookService } from './handbook';
 import { createAppealService } from './appeals';
@@ -42,6 +43,7 @@ export function createServices(deps: Deps) {
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
     moderation,
+    reports: createReportService(deps),
     sanctions: createSanctionService(deps),
     rota: createRotaService(deps),
     orgVoice: createOrgVoiceService(deps),

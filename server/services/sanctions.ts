@@ -11,6 +11,7 @@ import { canSanctionTarget, sanctionEnd } from '../policies/moderation';
 import { FORMER_MEMBER } from '../presenters/posts';
 import type { LiftInput, RemoveInput, SanctionInput } from '../schemas/moderation';
 import { recordAudit } from './audit';
+import { auditReason } from './stats';
 import { DEFAULT_HOURS, formatLocal } from './business-hours';
 import { requireGroupAccess } from './group-access';
 import { createNotifications } from './notifications';
@@ -160,7 +161,7 @@ export function createSanctionService(deps: Deps) {
         targetType: 'membership',
         targetId: updated._id,
         ruleId: rule.ruleId,
-        ...(input.note ? { reason: input.note } : {}),
+        ...auditReason(input.note),
         meta: { user: input.userId, until: until.toISOString(), duration: input.duration },
       });
       await createNotifications(deps, [
@@ -202,7 +203,7 @@ export function createSanctionService(deps: Deps) {
         group: access.group._id,
         targetType: 'membership',
         targetId: membership._id,
-        ...(input.note ? { reason: input.note } : {}),
+        ...auditReason(input.note),
         meta: { user: input.userId },
       });
       deps.events.emit('membership.changed', {
@@ -232,7 +233,7 @@ export function createSanctionService(deps: Deps) {
         targetType: 'membership',
         targetId: removed._id,
         ruleId: rule.ruleId,
-        ...(input.note ? { reason: input.note } : {}),
+        ...auditReason(input.note),
         meta: { user: input.userId },
       });
       await createNotifications(deps, [

@@ -61,3 +61,15 @@ export function csvField(value: string | number | null | undefined): string {
 export function csvRows(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
   return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
+
+const ADDRESS = /[^\s@]+@[^\s@]+\.[^\s@]+/g;
+
+/**
+ * A staff note as the audit trail keeps it: an e-mail address in it (a saved reply may carry
+ * the privacy office's) is replaced, because the trail refuses addresses and outlives accounts.
+ * The member still receives the note as written.
+ */
+export function auditReason(note: string | undefined): { reason?: string } {
+  if (!note) return {};
+  return { reason: note.replace(ADDRESS, '[address]').slice(0, 2000) };
+}

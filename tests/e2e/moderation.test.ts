@@ -99,7 +99,7 @@ it('reports arrive live, notes fill from saved replies and the privacy statement
   const reports = await open(mod, `/g/${group.slug}/reports`, true);
   await reports.waitForLoadState('networkidle');
   await expect(reports.locator('.report-item').count()).resolves.toBe(0);
-  await t.services.moderation.reportPost(actorFor(reader), {
+  await t.services.reports.reportPost(actorFor(reader), {
     postId: stored.post.id,
     ruleId: 'r-kind',
     note: 'Sounds angry',

@@ -1,5 +1,6 @@
 import {
   addDays,
+  auditReason,
   csvField,
   csvRows,
   dayKey,
@@ -46,5 +47,14 @@ describe('journal and insights arithmetic', () => {
         ['b', null],
       ]),
     ).toBe('a,1\r\nb,\r\n');
+  });
+});
+
+describe('audit reasons', () => {
+  it('keep the note but never an e-mail address', () => {
+    expect(auditReason(undefined)).toEqual({});
+    expect(auditReason('Please write to privacy@hospital.example for this.')).toEqual({
+      reason: 'Please write to [address] for this.',
+    });
   });
 });

@@ -60,8 +60,8 @@ export const reportRoutes = [
     params: slugPostParams,
     async handle({ actor, params, services, res }) {
       if (!actor) return;
-      const post = await services.moderation.reportablePost(actor, { postId: params.postId });
-      const page = await services.moderation.reportContext(actor, { group: params.slug });
+      const post = await services.reports.reportablePost(actor, { postId: params.postId });
+      const page = await services.reports.reportContext(actor, { group: params.slug });
       res.render('pages/toolkit/report', { title: en.toolkit.report.title, post, group: page });
     },
   }),
@@ -79,7 +79,7 @@ export const reportRoutes = [
       const back = `/g/${enc(params.slug)}/conversation#post-${params.postId}`;
       await formAction(req, res, back, async () => {
         const input = parseForm(reportSchema, { ...body, postId: params.postId });
-        await services.moderation.reportPost(actor, input);
+        await services.reports.reportPost(actor, input);
         return en.toolkit.report.sent;
       });
     },
@@ -95,7 +95,7 @@ export const reportRoutes = [
     body: reportSchema.omit({ postId: true }),
     async handle({ actor, params, body, services, res }) {
       if (!actor) return;
-      res.json(await services.moderation.reportPost(actor, { ...body, postId: params.postId }));
+      res.json(await services.reports.reportPost(actor, { ...body, postId: params.postId }));
     },
   }),
 
@@ -107,7 +107,7 @@ export const reportRoutes = [
     params: slugParams,
     async handle({ actor, params, services, res }) {
       if (!actor) return;
-      const reports = await services.moderation.listReports(actor, { group: params.slug });
+      const reports = await services.reports.listReports(actor, { group: params.slug });
       res.render('pages/toolkit/reports', {
         title: en.toolkit.reports.title(reports.group.name),
         reports,
@@ -124,7 +124,7 @@ export const reportRoutes = [
     params: slugParams,
     async handle({ actor, params, services, res }) {
       if (!actor) return;
-      const reports = await services.moderation.listReports(actor, { group: params.slug });
+      const reports = await services.reports.listReports(actor, { group: params.slug });
       res.render('pages/toolkit/_report-items', { reports });
     },
   }),
@@ -136,7 +136,7 @@ export const reportRoutes = [
     kind: 'api',
     params: slugParams,
     async handle({ actor, params, services, res }) {
-      if (actor) res.json(await services.moderation.listReports(actor, { group: params.slug }));
+      if (actor) res.json(await services.reports.listReports(actor, { group: params.slug }));
     },
   }),
 
@@ -149,7 +149,7 @@ export const reportRoutes = [
     async handle({ actor, params, services, req, res }) {
       if (!actor) return;
       await formAction(req, res, `/g/${enc(params.slug)}/reports`, async () => {
-        await services.moderation.dismissReports(actor, { postId: params.postId });
+        await services.reports.dismissReports(actor, { postId: params.postId });
         return en.toolkit.reports.dismissed;
       });
     },

@@ -7,7 +7,7 @@ export const moderationHandlers = [
     event: 'post:report',
     schema: reportSchema,
     rateLimit: 'report',
-    handle: ({ actor, input, services }) => services.moderation.reportPost(actor, input),
+    handle: ({ actor, input, services }) => services.reports.reportPost(actor, input),
   }),
   defineHandler({
     event: 'post:hide',

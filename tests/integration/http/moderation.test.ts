@@ -82,9 +82,9 @@ async function seed(): Promise<World> {
     ruleId: 'r-profanity',
   });
   at('2026-03-02T10:50:00Z');
-  await t.services.moderation.reportPost(actorFor(reader), { postId: ids.B!, ruleId: 'r-kind' });
+  await t.services.reports.reportPost(actorFor(reader), { postId: ids.B!, ruleId: 'r-kind' });
   at('2026-03-02T11:00:00Z');
-  await t.services.moderation.dismissReports(M, { postId: ids.B! });
+  await t.services.reports.dismissReports(M, { postId: ids.B! });
   at('2026-03-02T11:05:00Z');
   await t.services.sanctions.sanctionMember(M, group.slug, {
     userId: String(authors[2]!._id),

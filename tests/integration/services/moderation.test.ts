@@ -230,6 +230,35 @@ describe('decisions and appeals', () => {
   });
 });
 
+describe('removal', () => {
+  it('cites a rule, locks the member out, and an overturned appeal lets them back in', async () => {
+    const w = await world(2);
+    const reader = actorFor(w.reader);
+    await services.sanctions.removeMember(actorFor(w.mods[0]!), w.group.slug, {
+      userId: String(w.reader._id),
+      ruleId: 'r-kind',
+      note: 'Repeated unkindness.',
+    });
+    const locked = await rejects(services.posts.listConversation(reader, { group: w.group.slug }));
+    expect(locked.code).toBe('not_found');
+    // Still sees the decision (outside the group) and can appeal it.
+    const [decision] = await services.appeals.listMyDecisions(reader);
+    expect(decision).toMatchObject({
+      action: 'membership.removed',
+      ruleTitle: 'Be kind',
+      note: 'Repeated unkindness.',
+    });
+    await services.appeals.appealDecision(reader, { decisionId: decision!.id });
+    const appeal = await Appeal.findOne({ appellant: w.reader._id }).lean();
+    await services.appeals.decideAppeal(actorFor(w.mods[1]!), {
+      appealId: String(appeal?._id),
+      outcome: 'overturned',
+    });
+    const page = await services.posts.listConversation(reader, { group: w.group.slug });
+    expect(page.group.slug).toBe(w.group.slug);
+  });
+});
+
 describe('audit log browsing', () => {
   it('moderators see their group only; administrators see all; filters by actor, action and period', async () => {
     const a = await world(2);
