@@ -17,6 +17,10 @@ const auditEventSchema = new Schema({
   reason: { type: String, maxlength: 2000 },
   /** Small typed facts per action (roles granted, counts); ids and codes only. */
   meta: { type: Schema.Types.Mixed },
+  /** SHA-256 of (reason, meta): what the chain covers, so retention can drop old details. */
+  detailDigest: { type: String },
+  /** When retention removed reason/meta (the digest stays, the chain still verifies). */
+  detailPurgedAt: { type: Date, default: null },
   at: { type: Date, required: true },
   seq: { type: Number, required: true },
   prevHash: { type: String, required: true },

@@ -16,6 +16,8 @@ export const NOTIFICATION_KINDS = [
   'report_received',
   'appeal_assigned',
   'appeal_decided',
+  'private_message',
+  'pm_reported',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -11,9 +11,9 @@ import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { createServices } from './services';
 import { startSanctionSweep } from './services/sanction-sweep';
-import { startCoverageJob } from './services/coverage-alerts';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { startScheduler } from './services/scheduler';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -63,11 +63,8 @@ async function main(): Promise<void> {
   // Sanctions are enforced by their end dates on every request; this sweep only clears expired
   // ones and tells live clients, once a minute.
   const stopSweep = startSanctionSweep(services, log, 60_000);
-  // Waiting targets in covered time: escalate late posts (under a lease: one instance at a time).
-  const stopCoverage = startCoverageJob(deps, 30_000);
   const detach = () => {
     stopSweep();
-    stopCoverage();
     detachBroadcasters();
   };
 
@@ -77,6 +74,8 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, url: config.publicUrl }, 'Harbour is listening');
+  // Background jobs (retention, digests, exports), each under a database lease.
+  const stopScheduler = startScheduler(deps, services);
 
   const setupLink = await services.accounts.createSetupLinkIfNeeded();
   if (setupLink) {
@@ -106,6 +105,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      stopScheduler();
       detach();
       // Tell live clients to come back later, then stop accepting (io.close closes the server);
       // requests already running finish first.

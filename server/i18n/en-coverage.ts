@@ -27,14 +27,6 @@ export const coverageEn = {
       remove: 'Remove',
       saved: 'The rota is updated.',
     },
-    alerts: {
-      subject: 'Harbour: a post is waiting for review',
-      urgentSubject: 'Harbour: a post may need urgent attention',
-      body: (link: string) =>
-        `A post is waiting for review in one of your groups. Please sign in to Harbour to read it:\n${link}\n\nThis e-mail does not include the post or the group, to keep them private.`,
-      waitingPastTarget: (group: string) =>
-        `A post in ${group} has waited longer than the group's target. Could you look at it?`,
-    },
     grid: {
       title: 'Coverage this week',
       intro:

@@ -11,7 +11,6 @@ import {
   type QueueAlertDoc,
 } from '../../models';
 import type { Deps } from '../deps';
-import { en } from '../i18n/en';
 import { isOpen } from './business-hours';
 import { addCoveredMinutes, isCovered, nextOnRota, onDutyNow } from './coverage';
 import { loadCoverage } from './coverage-load';
@@ -23,7 +22,8 @@ import { createNotifications, type NewNotification } from './notifications';
  * (the rota's, plus the whole team during business hours); a crisis post outside covered hours
  * alerts every moderator and administrator at once (threat posts already do, in posts.ts). A post
  * still waiting when its target has passed in covered time alerts the next person on the rota
- * and the group's advocates, once. E-mails say that something is waiting, never what or where.
+ * and the group's advocates, once. E-mail goes through the notification delivery (each person's
+ * e-mail choice; the e-mail says something is waiting, never what).
  */
 export const COVERAGE_JOB = 'coverage-targets';
 
@@ -37,35 +37,6 @@ async function activeWithRole(groupId: Types.ObjectId, role: 'moderator' | 'advo
 async function siteAdmins(): Promise<string[]> {
   const admins = await User.find({ siteRole: 'admin', status: 'active' }).select({ _id: 1 }).lean();
   return admins.map((a) => String(a._id));
-}
-
-/** Generic e-mails (no post text, no group name: an inbox is not private to the reader). */
-async function emailPeople(deps: Deps, userIds: string[], urgent: boolean): Promise<number> {
-  if (userIds.length === 0) return 0;
-  const users = await User.find({
-    _id: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }),
-    status: 'active',
-  })
-    .select({ email: 1 })
-    .lean();
-  const link = `${deps.config.publicUrl}/notifications`;
-  let sent = 0;
-  for (const u of users) {
-    try {
-      await deps.mailer.send({
-        to: u.email,
-        subject: urgent ? en.coverage.alerts.urgentSubject : en.coverage.alerts.subject,
-        text: en.coverage.alerts.body(link),
-      });
-      sent += 1;
-    } catch (error) {
-      deps.log.error(
-        { event: 'coverage.email_failed', userId: String(u._id), err: (error as Error).message },
-        'coverage alert e-mail failed',
-      );
-    }
-  }
-  return sent;
 }
 
 export interface QueueAlertInput {
@@ -105,7 +76,6 @@ export async function alertNewQueueItem(deps: Deps, input: QueueAlertInput): Pro
     data: { groupSlug: group.slug, groupName: group.name, priority: post.lane === 'priority' },
   }));
   await createNotifications(deps, notes);
-  await emailPeople(deps, recipients, urgent);
   const target = urgent
     ? (group.settings?.crisisTargetMinutes ?? 5)
     : (group.settings?.responseTargetMinutes ?? 30);
@@ -187,7 +157,6 @@ export async function checkWaitingTargets(deps: Deps): Promise<TargetCheck> {
         data: { groupSlug: group.slug, groupName: group.name, priority: alert.priority ?? false },
       })),
     );
-    await emailPeople(deps, recipients, alert.priority ?? false);
     result.escalated += 1;
     deps.log.warn(
       { event: 'coverage.escalated', groupId: String(group._id), postId: String(post._id) },
@@ -197,26 +166,12 @@ export async function checkWaitingTargets(deps: Deps): Promise<TargetCheck> {
   return result;
 }
 
-/** One run under the database lease: with several instances, only one checks at a time. */
+/**
+ * One run under the database lease: with several instances, only one checks at a time. (The
+ * scheduler runs `checkWaitingTargets` inside its own leased, recorded job; this is for callers
+ * outside it.)
+ */
 export async function runCoverageJob(deps: Deps): Promise<TargetCheck | null> {
   const result = await withLease(deps, COVERAGE_JOB, 60_000, () => checkWaitingTargets(deps));
   return result.ran ? (result.value ?? null) : null;
-}
-
-/** Checks targets every `intervalMs`; returns a stop function for graceful shutdown. */
-export function startCoverageJob(deps: Deps, intervalMs = 30_000): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    runCoverageJob(deps)
-      .catch((error: unknown) => {
-        deps.log.error({ err: (error as Error).message }, 'coverage job failed');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

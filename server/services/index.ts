@@ -18,6 +18,10 @@ import { createAppealService } from './appeals';
 import { createAuditBrowseService } from './audit-browse';
 import { createJournalService } from './journal';
 import { createInsightsService } from './insights';
+import { createDataExportService } from './data-export';
+import { createErasureService } from './erasure';
+import { createNotificationSettingsService } from './notification-delivery';
+import { createPrivateMessageService } from './private-messages';
 import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
 import { createTriageService } from './triage';
@@ -53,6 +57,10 @@ export function createServices(deps: Deps) {
     auditLog: createAuditBrowseService(deps),
     journal: createJournalService(deps),
     insights: createInsightsService(deps),
+    notificationSettings: createNotificationSettingsService(deps),
+    dataExport: createDataExportService(deps),
+    erasure: createErasureService(deps),
+    privateMessages: createPrivateMessageService(deps),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Services } from '../services';
 import type { Ack, SocketHandlerSpec } from './define-handler';
 import { attachBroadcaster } from './broadcaster';
 import { attachModerationBroadcaster } from './moderation-broadcaster';
+import { attachPmBroadcaster } from './pm-broadcaster';
 import { allHandlers } from './handlers';
 import '../http/types';
 
@@ -248,6 +249,7 @@ export function attachBroadcasters(io: Server, deps: Deps): () => void {
     }),
     attachBroadcaster(io, deps),
     attachModerationBroadcaster(io, deps),
+    attachPmBroadcaster(io, deps),
   ];
   return () => offs.forEach((off) => off());
 }

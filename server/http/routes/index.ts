@@ -12,6 +12,8 @@ import { sanctionRoutes } from './sanctions';
 import { appealRoutes } from './appeals';
 import { handbookRoutes } from './handbook';
 import { insightRoutes } from './insights';
+import { messageRoutes } from './messages';
+import { privacyRoutes } from './privacy';
 import { coverageRoutes } from './coverage';
 import { orgVoiceRoutes } from './org-voice';
 import { triageRoutes } from './triage';
@@ -31,6 +33,8 @@ export const allRoutes: RouteSpec[] = [
   ...appealRoutes,
   ...handbookRoutes,
   ...insightRoutes,
+  ...privacyRoutes,
+  ...messageRoutes,
   ...coverageRoutes,
   ...orgVoiceRoutes,
   ...triageRoutes,

@@ -8,6 +8,7 @@ import {
   QueueAlert,
   RotaSlot,
   User,
+  NotificationSettings,
   type NotificationKind,
 } from '../../../models';
 import { hardenMongoose } from '../../../server/database';
@@ -99,6 +100,10 @@ async function emailOf(user: { _id: unknown }) {
 describe('alerts for new posts', () => {
   it('reach exactly the moderators on duty, live and by e-mail, without the post', async () => {
     const w = await world();
+    // E-mail follows each person's choice (privacy settings): all three want it at once.
+    for (const m of [w.a, w.b, w.c]) {
+      await NotificationSettings.create({ user: m._id, email: { queue_item: 'immediately' } });
+    }
     const body = 'Saturday question about my dialysis schedule';
     const postId = await submit(w, body);
     expect(await recipients(postId, 'queue_item')).toEqual(ids(w.a));
@@ -143,6 +148,9 @@ describe('alerts for new posts', () => {
 describe('the waiting target', () => {
   it('once passed in covered time, alerts the next person on the rota and the advocates, once', async () => {
     const w = await world();
+    for (const m of [w.a, w.b, w.c, w.adv]) {
+      await NotificationSettings.create({ user: m._id, email: { queue_waiting: 'immediately' } });
+    }
     deps.clock.set(new Date('2026-03-07T13:50:00Z')); // 10 covered minutes left on Saturday
     const postId = await submit(w, 'Late on Saturday');
     // The target (30 min) passes on Sunday at 10:20, not Saturday 14:20: uncovered time is free.
