@@ -67,6 +67,9 @@ export const orgVoiceEn = {
     removeStaff: 'Remove staff',
     staffSaved: 'Saved.',
     replyLabel: 'Reply from the organisation',
+    complaintsTitle: 'If you are unhappy with something',
+    complaintsDefault:
+      'Tell a moderator in the group, or write to the organisation that runs this group. You can appeal any moderator decision about your own posts from "My decisions". Complaints are read by staff, not by other members, and making one never affects your place in the group.',
   },
   triage: {
     summary: 'More actions',

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { Post, RotaSlot, User, type UserDoc } from '../../../models';
 import {
   TEST_PASSWORD,
@@ -144,4 +145,15 @@ it('queue triage: escalate as threat from the queue; the admin’s printable cop
   // Moderators cannot open the evidence.
   const denied = await modAgent.get(`/admin/threats/${caseId}`);
   expect([403, 404]).toContain(denied.status);
+});
+
+it('the public page says how to complain: the group’s own process, or a plain default', async () => {
+  const own = await createGroup({ complaintsProcess: 'Write to the patient liaison office.' });
+  const plain = await createGroup();
+  const visitor = request(t.baseUrl);
+  const a = await visitor.get(`/g/${own.slug}`).expect(200);
+  expect(a.text).toContain('If you are unhappy with something');
+  expect(a.text).toContain('Write to the patient liaison office.');
+  const b = await visitor.get(`/g/${plain.slug}`).expect(200);
+  expect(b.text).toContain('making one never affects your place in the group');
 });
