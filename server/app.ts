@@ -34,7 +34,12 @@ const BODY_LIMIT = '100kb';
  * Order: request log → security headers → health → static → body → session/passport → locals →
  * same-origin + CSRF → routes → 404 → errors. Needs an open mongoose connection (sessions).
  */
-export function createApp(deps: Deps, services: Services): Express {
+export interface AppOptions {
+  /** More readiness checks for /readyz beside the database (e.g. `redis` with REDIS_URL). */
+  readiness?: Record<string, () => Promise<boolean>>;
+}
+
+export function createApp(deps: Deps, services: Services, options: AppOptions = {}): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -64,9 +69,18 @@ export function createApp(deps: Deps, services: Services): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  // Each dependency by name (true/false), so an operator sees which one is down; no detail.
+  const checks: Record<string, () => Promise<boolean>> = {
+    database: databaseReady,
+    ...options.readiness,
+  };
   app.get('/readyz', async (_req, res) => {
-    const ready = await databaseReady();
-    res.status(ready ? 200 : 503).json({ ok: ready });
+    const names = Object.keys(checks);
+    const results = await Promise.all(names.map((n) => checks[n]!().catch(() => false)));
+    const report: Record<string, boolean> = {};
+    names.forEach((n, i) => (report[n] = results[i] === true));
+    const ok = results.every((r) => r === true);
+    res.status(ok ? 200 : 503).json({ ok, ...report });
   });
 
   app.use(

@@ -13,6 +13,7 @@ import { createServices } from './services';
 import { startSanctionSweep } from './services/sanction-sweep';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { createRedisLink, useRedisAdapter } from './sockets/redis-adapter';
 import { startScheduler } from './services/scheduler';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
@@ -33,7 +34,8 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config);
-  log.info({ env: config.env }, 'Harbour starting');
+  // Every log line carries `instance` (INSTANCE_ID, or the pid); this one says it plainly.
+  log.info({ env: config.env, instanceId: config.instanceId }, 'Harbour starting');
 
   // MONGODB_URI, or the embedded engine; also hardens mongoose (sanitizeFilter, strictQuery).
   const database = await connectDatabase({
@@ -52,17 +54,23 @@ async function main(): Promise<void> {
   const services = createServices(deps);
   // Default terms of use and privacy notice, before anyone can be asked to accept them.
   await ensureDefaultDocuments(deps);
-  const app = createApp(deps, services);
+  // With REDIS_URL, several instances share socket rooms; without it, one instance as before.
+  const redis = config.redisUrl ? createRedisLink(config.redisUrl, log) : null;
+  const app = createApp(deps, services, redis ? { readiness: { redis: () => redis.ready() } } : {});
   const server = http.createServer(app);
   // Slow or stalled clients must not hold connections open.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   const io = createSocketServer(server, deps, services, appKit(app));
+  if (redis) {
+    useRedisAdapter(io, redis);
+    log.info({ event: 'socket_adapter', adapter: 'redis' }, 'sockets shared through Redis');
+  }
   const detachBroadcasters = attachBroadcasters(io, deps);
   // Sanctions are enforced by their end dates on every request; this sweep only clears expired
   // ones and tells live clients, once a minute.
-  const stopSweep = startSanctionSweep(services, log, 60_000);
+  const stopSweep = startSanctionSweep(deps, services, log, 60_000);
   const detach = () => {
     stopSweep();
     detachBroadcasters();
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
       void io.close();
       server.closeIdleConnections();
       await closed;
+      await redis?.close();
       await database.close();
       log.info('stopped');
       process.exit(0);

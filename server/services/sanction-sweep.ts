@@ -1,8 +1,16 @@
 import type { Logger } from 'pino';
+import type { Deps } from '../deps';
+import { withLease } from './jobs';
 import type { Services } from '.';
 
-/** Runs `sweepExpiredSanctions` every `intervalMs` (unref'd: never keeps the process alive). */
+export const SANCTION_SWEEP_JOB = 'sanction-sweep';
+
+/**
+ * Runs `sweepExpiredSanctions` every `intervalMs` (unref'd: never keeps the process alive), under
+ * a database lease so that with several instances one sweeps at a time.
+ */
 export function startSanctionSweep(
+  deps: Pick<Deps, 'clock' | 'config'>,
   services: Services,
   log: Logger,
   intervalMs: number,
@@ -11,9 +19,10 @@ export function startSanctionSweep(
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    services.sanctions
-      .sweepExpiredSanctions()
-      .then((cleared) => {
+    withLease(deps, SANCTION_SWEEP_JOB, 5 * 60_000, () =>
+      services.sanctions.sweepExpiredSanctions(),
+    )
+      .then(({ value: cleared = 0 }) => {
         if (cleared > 0)
           log.info({ event: 'sanctions.swept', cleared }, 'expired sanctions cleared');
       })

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps';
-import { lastSuccessfulRun, runRecordedJob } from './jobs';
+import { lastSuccessfulRun, runRecordedJob, withLease } from './jobs';
 import { sendDigests } from './notification-delivery';
 import { checkWaitingTargets } from './coverage-alerts';
 import { DIGEST_JOB, EXPORTS_JOB, RETENTION_JOB, runRetention } from './retention';
@@ -21,10 +21,14 @@ export async function schedulerTick(deps: Deps, services: Services): Promise<voi
     ...(await checkWaitingTargets(deps)),
     ...(await sendDigests(deps)),
   }));
-  const last = await lastSuccessfulRun(RETENTION_JOB);
-  if (!last || deps.clock.now().getTime() - last.getTime() >= DAY_MS) {
-    await runRetention(deps);
-  }
+  // "Is it due?" and the run share one lease: checked outside it, an instance could see no run
+  // today, wait while another instance ran and released, then run the day's retention again.
+  await withLease(deps, `${RETENTION_JOB}:schedule`, 35 * 60_000, async () => {
+    const last = await lastSuccessfulRun(RETENTION_JOB);
+    if (!last || deps.clock.now().getTime() - last.getTime() >= DAY_MS) {
+      await runRetention(deps);
+    }
+  });
 }
 
 /** Starts the loop (first tick at once, which also resumes exports interrupted by a restart). */

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type mongoose from 'mongoose';
-import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../../errors';
 import { en } from '../../i18n/en';
 import type { RateLimitName } from '../define-route';
 
 /**
  * Named limits, shared by HTTP routes and socket events. Counts live in the database (collection
- * `rate_limits`) so they hold across instances and restarts; a memory limiter takes over if the
- * database is briefly unreachable.
+ * `rate_limits`) so they hold across instances and restarts. No per-process fallback: with N
+ * instances a memory limiter would multiply every limit by N (login guesses included); if the
+ * database cannot count, the request fails closed (500) as everything else would.
  */
 interface LimitSpec {
   points: number;
@@ -64,11 +65,6 @@ export function createRateLimiters(connection: mongoose.Connection): RateLimiter
         keyPrefix: name,
         points: spec.points,
         duration: spec.durationSeconds,
-        insuranceLimiter: new RateLimiterMemory({
-          keyPrefix: name,
-          points: spec.points,
-          duration: spec.durationSeconds,
-        }),
       }),
     );
   }

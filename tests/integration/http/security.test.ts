@@ -113,7 +113,7 @@ describe('request limits', () => {
 describe('operations', () => {
   it('reports health and readiness', async () => {
     await request(t.baseUrl).get('/healthz').expect(200, { ok: true });
-    await request(t.baseUrl).get('/readyz').expect(200, { ok: true });
+    await request(t.baseUrl).get('/readyz').expect(200, { ok: true, database: true });
   });
 });
 
