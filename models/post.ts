@@ -100,6 +100,20 @@ const postSchema = new Schema(
     /** For top-level posts: approved replies, and the last published activity in the thread. */
     replyCount: { type: Number, default: 0 },
     lastActivityAt: { type: Date, default: null },
+    /** Written by a staff account on behalf of the organisation ("Organisation" badge). */
+    asOrganisation: { type: Boolean, default: false },
+    /** The organisation's generic reply attached by a moderator on approval (shown under it). */
+    orgReply: {
+      type: new Schema(
+        {
+          body: { type: String, required: true, maxlength: 5000 },
+          by: { type: Schema.Types.ObjectId, ref: 'User' },
+          at: { type: Date, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { timestamps: true },
 );

@@ -95,11 +95,20 @@
     );
     time.setAttribute('datetime', post.publishedAt);
     header.appendChild(time);
+    if (post.organisation) {
+      header.appendChild(el('span', 'badge badge-organisation', root.getAttribute('data-organisation')));
+    }
     if (post.editedByModerator) {
       header.appendChild(el('span', 'badge', root.getAttribute('data-edited')));
     }
     article.appendChild(header);
     article.appendChild(el('p', 'post-body prewrap', post.body));
+    if (post.orgReply) {
+      var aside = el('aside', 'org-reply', null);
+      aside.appendChild(el('span', 'badge badge-organisation', root.getAttribute('data-organisation')));
+      aside.appendChild(el('p', 'prewrap', post.orgReply));
+      article.appendChild(aside);
+    }
     var form = el('form', 'reactions');
     form.method = 'post';
     form.action = '/g/' + slug + '/posts/' + post.id + '/react';

@@ -10,6 +10,8 @@ export const moderationEn = {
       handbook: 'Handbook',
       journal: 'Journal',
       insights: 'Insights',
+      rota: 'Rota',
+      complaints: 'Complaints',
       label: 'Moderation',
     },
     report: {

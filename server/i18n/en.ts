@@ -5,11 +5,14 @@
 import { groupsEn } from './en-groups';
 import { moderationEn } from './en-moderation';
 import { privacyEn } from './en-privacy';
+import { coverageEn, orgVoiceEn } from './en-coverage';
 
 export const en = {
   ...groupsEn,
   ...moderationEn,
   ...privacyEn,
+  ...coverageEn,
+  ...orgVoiceEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

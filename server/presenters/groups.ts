@@ -16,6 +16,8 @@ export interface PublicGroupView {
   businessHours: { text: string; days: number[]; start: string; end: string; timeZone: string };
   questions: Array<{ questionId: string; text: string }>;
   minimumAge: number;
+  /** How to complain (the group's own text, or empty: the page then shows the default). */
+  complaintsProcess: string;
 }
 
 /** "Monday to Friday" for a run of days, else a list ("Monday, Wednesday and Friday"). */
@@ -54,6 +56,7 @@ export function presentPublicGroup(group: GroupDoc): PublicGroupView {
     description: group.description ?? '',
     howToJoin: group.howToJoin ?? '',
     disclaimer: group.disclaimer ?? '',
+    complaintsProcess: group.complaintsProcess ?? '',
     rules: (group.rules ?? []).map((r, i) => ({
       number: i + 1,
       ruleId: r.ruleId,

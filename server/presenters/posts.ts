@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import type { PostStatus, ReactionKind, ScreeningKind } from '../../models/post';
 import { claimActive, reviewActions, type ReviewAction, type ViewerFacts } from '../policies/post';
 import { addReviewMinutes, type BusinessHours } from '../services/business-hours';
+import { addCoveredMinutes, type RotaSlot } from '../services/coverage';
 
 /**
  * What leaves the server about a post, per audience. Pure and explicitly listed: the member view
@@ -34,6 +35,8 @@ export interface PostLike {
   } | null;
   revisions?: unknown[] | null;
   editedByModerator?: boolean | null;
+  asOrganisation?: boolean | null;
+  orgReply?: { body?: string | null } | null;
   reactionCounts?: Partial<Record<ReactionKind, number | null>> | null;
   replyCount?: number | null;
 }
@@ -53,6 +56,10 @@ export interface MemberPostView {
   reactions: ReactionCounts;
   replyCount: number;
   editedByModerator: boolean;
+  /** Posted by staff on behalf of the organisation. */
+  organisation: boolean;
+  /** The organisation's reply attached under the post by a moderator (its generic statement). */
+  orgReply: string | null;
 }
 
 export interface FindingView {
@@ -133,6 +140,8 @@ export function presentMemberPost(
     reactions: counts(post),
     replyCount: post.replyCount ?? 0,
     editedByModerator: !!post.editedByModerator,
+    organisation: !!post.asOrganisation,
+    orgReply: post.orgReply?.body ?? null,
   };
 }
 
@@ -172,6 +181,8 @@ export interface QueueContext {
   track: ReadonlyMap<string, { approved: number; rejected: number }>;
   now: Date;
   hours: BusinessHours;
+  /** The group's rota: with it, lateness counts covered time (business hours + rota). */
+  slots?: readonly RotaSlot[];
   responseTargetMinutes: number;
   crisisTargetMinutes: number;
 }
@@ -181,7 +192,10 @@ export function presentQueueItem(post: PostLike, ctx: QueueContext): QueueItemVi
   const authorId = String(post.author);
   const target = post.lane === 'priority' ? ctx.crisisTargetMinutes : ctx.responseTargetMinutes;
   // Late once the target has passed in review time: a Friday-evening post is not late on Saturday.
-  const overdueAt = addReviewMinutes(ctx.hours, post.submittedAt, target) ?? new Date(8.64e15);
+  const overdueAt =
+    (ctx.slots
+      ? addCoveredMinutes(ctx.hours, ctx.slots, post.submittedAt, target)
+      : addReviewMinutes(ctx.hours, post.submittedAt, target)) ?? new Date(8.64e15);
   const facts = {
     authorId,
     status: post.status,

@@ -22,6 +22,9 @@ import { createDataExportService } from './data-export';
 import { createErasureService } from './erasure';
 import { createNotificationSettingsService } from './notification-delivery';
 import { createPrivateMessageService } from './private-messages';
+import { createRotaService } from './rota';
+import { createOrgVoiceService } from './org-voice';
+import { createTriageService } from './triage';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -46,6 +49,9 @@ export function createServices(deps: Deps) {
     moderation,
     reports: createReportService(deps),
     sanctions: createSanctionService(deps),
+    rota: createRotaService(deps),
+    orgVoice: createOrgVoiceService(deps),
+    triage: createTriageService(deps),
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),

@@ -33,7 +33,10 @@ import type {
   ReactInput,
   SubmitPostInput,
 } from '../schemas/posts';
-import { DEFAULT_HOURS, isOpen, nextOpening, reviewResumesSentence } from './business-hours';
+import { DEFAULT_HOURS } from './business-hours';
+import { coverageStatus } from './coverage';
+import { alertNewQueueItem } from './coverage-alerts';
+import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
 import { isCrisis, isThreat, needsConfirmation, screen, type Finding } from './screening';
@@ -165,13 +168,15 @@ export function createPostService(deps: Deps) {
 
   async function expectedWait(group: GroupDoc): Promise<WaitView> {
     const now = clock.now();
-    const hours = group.businessHours ?? DEFAULT_HOURS;
-    if (!isOpen(hours, now)) {
+    // Covered hours (business hours plus the moderators' rota), not business hours alone.
+    const { hours, slots } = await loadCoverage(group);
+    const status = coverageStatus(hours, slots, now);
+    if (!status.onDuty) {
       return {
         open: false,
-        text: reviewResumesSentence(hours, now),
+        text: status.text,
         typicalMinutes: null,
-        resumesAt: nextOpening(hours, now)?.toISOString() ?? null,
+        resumesAt: status.resumesAt?.toISOString() ?? null,
       };
     }
     // privileged read: decision timings only (no bodies leave this function)
@@ -190,7 +195,7 @@ export function createPostService(deps: Deps) {
     const typical = medianMinutes(samples) ?? group.settings?.responseTargetMinutes ?? 30;
     return {
       open: true,
-      text: en.posts.waitOpen(typical),
+      text: `${en.coverage.onDutyNow} ${en.posts.waitOpen(typical)}`,
       typicalMinutes: typical,
       resumesAt: null,
     };
@@ -220,15 +225,17 @@ export function createPostService(deps: Deps) {
     deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
     const mods = (await moderatorIds(group._id)).filter((id) => id !== String(actor.userId));
     const data = { groupSlug: group.slug, groupName: group.name };
-    const notes: NewNotification[] = notify.queue
-      ? mods.map((userId) => ({
-          userId,
-          kind: 'queue_item',
-          groupId,
-          postId: String(post._id),
-          data: { ...data, priority: post.lane === 'priority' },
-        }))
-      : [];
+    // Queue alerts follow the rota and covered hours (server/services/coverage-alerts.ts).
+    if (notify.queue) {
+      await alertNewQueueItem(deps, {
+        group,
+        post,
+        authorId: String(actor.userId),
+        crisis: isCrisis(findings),
+        threat: isThreat(findings),
+      });
+    }
+    const notes: NewNotification[] = [];
     if (notify.threat && isThreat(findings)) {
       const admins = await User.find({ siteRole: 'admin', status: 'active' })
         .select({ _id: 1 })

@@ -14,7 +14,8 @@ import type {
   RejectInput,
 } from '../schemas/posts';
 import { recordAudit } from './audit';
-import { DEFAULT_HOURS, isOpen } from './business-hours';
+import { isCovered } from './coverage';
+import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications } from './notifications';
 import { displayNames } from './posts';
@@ -305,9 +306,11 @@ export function createReviewService(deps: Deps) {
         authorName: names.get(String(p.author)) ?? FORMER_MEMBER,
         undoUntil: p.decision?.undoUntil?.toISOString() ?? '',
       }));
-      const hours = group.businessHours ?? DEFAULT_HOURS;
-      const open = isOpen(hours, now);
+      // Lateness and "open" follow covered hours: business hours plus the rota.
+      const { hours, slots } = await loadCoverage(group);
+      const open = isCovered(hours, slots, now);
       const ctx = {
+        slots,
         viewer: facts(actor, access),
         names,
         track,

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import { lastSuccessfulRun, runRecordedJob, withLease } from './jobs';
 import { sendDigests } from './notification-delivery';
-import { sendWaitingAlerts } from './queue-alerts';
+import { checkWaitingTargets } from './coverage-alerts';
 import { DIGEST_JOB, EXPORTS_JOB, RETENTION_JOB, runRetention } from './retention';
 import type { Services } from './index';
 
@@ -17,7 +17,8 @@ export async function schedulerTick(deps: Deps, services: Services): Promise<voi
     return services.dataExport.runExportMaintenance();
   });
   await runRecordedJob(deps, DIGEST_JOB, 10 * 60_000, async () => ({
-    ...(await sendWaitingAlerts(deps)),
+    // Waiting targets in covered time (rota + business hours), escalated once (issue 14).
+    ...(await checkWaitingTargets(deps)),
     ...(await sendDigests(deps)),
   }));
   // "Is it due?" and the run share one lease: checked outside it, an instance could see no run

@@ -79,6 +79,7 @@ export async function renderConversation(
     composer,
     reactionKinds: REACTION_KINDS,
     replyKey: newKey,
+    orgVoice: await services.orgVoice.isStaff(actor),
     when: (iso: string) => formatLocal(new Date(iso), page.group.timeZone),
   });
   // Seen now: the unread marker moves once the page is on its way (it showed the old one).

@@ -14,6 +14,9 @@ import { handbookRoutes } from './handbook';
 import { insightRoutes } from './insights';
 import { messageRoutes } from './messages';
 import { privacyRoutes } from './privacy';
+import { coverageRoutes } from './coverage';
+import { orgVoiceRoutes } from './org-voice';
+import { triageRoutes } from './triage';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -32,4 +35,7 @@ export const allRoutes: RouteSpec[] = [
   ...insightRoutes,
   ...privacyRoutes,
   ...messageRoutes,
+  ...coverageRoutes,
+  ...orgVoiceRoutes,
+  ...triageRoutes,
 ];

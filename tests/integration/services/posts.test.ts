@@ -460,7 +460,7 @@ describe('conversation, catch-up and reactions', () => {
     const weekend = await submit(a, group.slug, 'over the weekend');
     expect(weekend.wait.open).toBe(false);
     expect(weekend.wait.text).toBe(
-      'Moderators review posts Monday to Friday, 9:00–17:00; yours will be read from Monday 9:00.',
+      'No moderator is on duty right now. Moderators review posts Monday to Friday, 9:00–17:00; yours will be read from Monday 9:00.',
     );
     expect(weekend.wait.resumesAt).toBe('2026-03-09T09:00:00.000Z');
   });

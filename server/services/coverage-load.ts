@@ -1,0 +1,34 @@
+import { Membership, RotaSlot, type GroupDoc, type RotaSlotDoc } from '../../models';
+import { DEFAULT_HOURS, type BusinessHours } from './business-hours';
+import type { RotaSlot as Slot } from './coverage';
+
+export interface Coverage {
+  hours: BusinessHours;
+  slots: Slot[];
+}
+
+export function toSlot(doc: RotaSlotDoc): Slot {
+  return {
+    weekday: doc.weekday,
+    start: doc.start,
+    end: doc.end,
+    moderatorId: doc.moderator ? String(doc.moderator) : null,
+  };
+}
+
+/** The group's business hours and rota, as the pure coverage functions take them. */
+export async function loadCoverage(
+  group: Pick<GroupDoc, '_id' | 'businessHours'>,
+): Promise<Coverage> {
+  const docs = await RotaSlot.find({ group: group._id }).lean<RotaSlotDoc[]>();
+  const hours = (group.businessHours as BusinessHours | undefined) ?? DEFAULT_HOURS;
+  // A slot whose moderator stepped down covers nothing: only active moderators count.
+  const mods = await Membership.find({ group: group._id, status: 'active', roles: 'moderator' })
+    .select({ user: 1 })
+    .lean();
+  const active = new Set(mods.map((m) => String(m.user)));
+  const slots = docs
+    .map(toSlot)
+    .map((s) => (s.moderatorId && !active.has(s.moderatorId) ? { ...s, moderatorId: null } : s));
+  return { hours, slots };
+}
