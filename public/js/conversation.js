@@ -96,7 +96,9 @@
     time.setAttribute('datetime', post.publishedAt);
     header.appendChild(time);
     if (post.organisation) {
-      header.appendChild(el('span', 'badge badge-organisation', root.getAttribute('data-organisation')));
+      header.appendChild(
+        el('span', 'badge badge-organisation', root.getAttribute('data-organisation')),
+      );
     }
     if (post.editedByModerator) {
       header.appendChild(el('span', 'badge', root.getAttribute('data-edited')));
@@ -105,7 +107,9 @@
     article.appendChild(el('p', 'post-body prewrap', post.body));
     if (post.orgReply) {
       var aside = el('aside', 'org-reply', null);
-      aside.appendChild(el('span', 'badge badge-organisation', root.getAttribute('data-organisation')));
+      aside.appendChild(
+        el('span', 'badge badge-organisation', root.getAttribute('data-organisation')),
+      );
       aside.appendChild(el('p', 'prewrap', post.orgReply));
       article.appendChild(aside);
     }
