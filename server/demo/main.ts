@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Demo ready: ${result.counts.members} people, ${result.counts.approved} approved posts, ${result.counts.pending} waiting for review (screening kinds: ${result.pendingKinds.join(', ')}), ${result.counts.rejected} not published.`,
-    'Reports: not included (the moderation toolkit is not merged into this branch).',
+    `Reports: ${result.counts.reports} reports on one published post, in the moderators' Reports tab.`,
     '',
     `Start it:  npm run demo:start   then open ${config.publicUrl}/g/${result.groupSlug}/conversation`,
     '',

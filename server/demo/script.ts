@@ -293,6 +293,17 @@ export const REJECTED = [
   },
 ];
 
+/** A published post that two members reported (it promotes an unproven remedy). */
+export const REPORTED = {
+  author: 'noreen',
+  body: 'I stopped bothering with the hospital diet sheet and just drink celery juice now, honestly everyone should, it clears the cancer out.',
+  ruleId: 'no-medical-advice',
+  reporters: [
+    { key: 'helen', note: 'This could upset people who are newly diagnosed.' },
+    { key: 'pauline', note: '' },
+  ],
+};
+
 /** One waiting post for each screening kind, and two plain ones. */
 export const PENDING: Line[] = [
   {

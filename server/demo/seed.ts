@@ -13,6 +13,7 @@ import {
   MEMBERS,
   PENDING,
   REJECTED,
+  REPORTED,
   STAFF,
   WEEK,
   type DemoPerson,
@@ -35,7 +36,13 @@ export interface DemoAccount {
 export interface DemoResult {
   groupSlug: string;
   accounts: DemoAccount[];
-  counts: { approved: number; pending: number; rejected: number; members: number };
+  counts: {
+    approved: number;
+    pending: number;
+    rejected: number;
+    reports: number;
+    members: number;
+  };
   pendingKinds: string[];
 }
 
@@ -202,6 +209,18 @@ export async function seedDemo(
     await services.posts.reactToPost(who(person.key), { postId: birthdayId, kind: 'heart' });
   }
 
+  // A published reply that members reported, for the moderators' reports tab.
+  clock.set(dayAt(1, 18));
+  const reportedId = await publish(REPORTED.author, REPORTED.body);
+  for (const reporter of REPORTED.reporters) {
+    await services.reports.reportPost(who(reporter.key), {
+      postId: reportedId,
+      ruleId: REPORTED.ruleId,
+      note: reporter.note,
+    });
+  }
+  const reports = REPORTED.reporters.length;
+
   // A post that was not published, citing a rule (the author sees why and can revise).
   clock.set(dayAt(1, 20));
   let rejected = 0;
@@ -242,7 +261,7 @@ export async function seedDemo(
   return {
     groupSlug: group.slug,
     accounts,
-    counts: { approved, pending, rejected, members: MEMBERS.length + STAFF.length - 1 },
+    counts: { approved, pending, rejected, reports, members: MEMBERS.length + STAFF.length - 1 },
     pendingKinds: [...pendingKinds].sort(),
   };
 }

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { Post, Reaction, User } from '../../../models';
+import { Post, Report, Reaction, User } from '../../../models';
 import { DEMO_PASSWORD, seedDemo } from '../../../server/demo/seed';
 import { demoTargetProblem } from '../../../server/demo/main';
 import { hardenMongoose } from '../../../server/database';
@@ -47,6 +47,9 @@ it('builds a group with staff, members, a week of conversation and a queue of ev
   ]);
   expect(result.counts.pending).toBe(9);
   expect(result.counts.rejected).toBe(1);
+  // Moderators find reports waiting on their Reports tab.
+  expect(result.counts.reports).toBe(2);
+  expect(await Report.countDocuments({ status: 'open' })).toBe(2);
   expect(result.counts.approved).toBeGreaterThan(60);
   // Staff have a second factor; every account signs in with the printed password.
   const staff = result.accounts.filter((a) => a.role !== 'member');
