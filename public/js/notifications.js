@@ -20,7 +20,7 @@
     if (!badge) {
       badge = document.createElement('span');
       badge.id = 'unread-badge';
-      badge.className = 'badge';
+      badge.className = 'nav-badge';
       var n = document.createElement('span');
       n.setAttribute('aria-hidden', 'true');
       n.textContent = '0';

@@ -108,9 +108,9 @@ it('invite → join → post → wait → approve → seen live by another membe
   const rejectItem = mod.page.locator('.queue-item', { hasText: 'capecitabine' });
   await rejectItem.locator('select[name="ruleId"]').selectOption('r-health');
   await rejectItem
-    .locator('textarea[name="note"]')
+    .locator('form[data-action="reject"] textarea[name="note"]')
     .fill('Please ask your oncology team about doses.');
-  await rejectItem.locator('form[data-action="reject"] button').click();
+  await rejectItem.locator('form[data-action="reject"] button[type="submit"]').click();
   await rejectItem.waitFor({ state: 'detached' });
 
   await second.locator('text=Not published').first().waitFor({ timeout: 10_000 });
