@@ -70,14 +70,24 @@ export async function runRecordedJob(
   ttlMs: number,
   fn: () => Promise<JobCounts>,
 ): Promise<{ ran: boolean; ok: boolean; counts?: JobCounts; error?: string }> {
-  const startedAt = deps.clock.now();
+  // Times are taken while the lease is held, so runs recorded by different instances never
+  // appear to overlap (the record itself is written after the lease is released).
+  let startedAt = deps.clock.now();
+  let finishedAt = startedAt;
   try {
-    const result = await withLease(deps, name, ttlMs, fn);
+    const result = await withLease(deps, name, ttlMs, async () => {
+      startedAt = deps.clock.now();
+      try {
+        return await fn();
+      } finally {
+        finishedAt = deps.clock.now();
+      }
+    });
     if (!result.ran) return { ran: false, ok: true };
     await JobRun.create({
       name,
       startedAt,
-      finishedAt: deps.clock.now(),
+      finishedAt,
       ok: true,
       counts: result.value ?? {},
     });
@@ -89,7 +99,7 @@ export async function runRecordedJob(
     await JobRun.create({
       name,
       startedAt,
-      finishedAt: deps.clock.now(),
+      finishedAt,
       ok: false,
       error: message,
     }).catch(() => undefined);
