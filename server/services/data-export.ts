@@ -1,6 +1,7 @@
 // Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
 import { trusted, Types } from 'mongoose';
 import {
+  Appeal,
   AuditEvent,
   Consent,
   ExportJob,
@@ -14,6 +15,7 @@ import {
   Post,
   PrivateMessage,
   Reaction,
+  Report,
   User,
   type ExportJobDoc,
   type NotificationDoc,
@@ -201,11 +203,38 @@ const SECTIONS: Section[] = [
     'reportsYouMade',
     async (u) => {
       const threads = await PmThread.find({ 'reports.by': u._id }).lean<PmThreadDoc[]>();
-      return threads.flatMap((t) =>
+      const aboutConversations = threads.flatMap((t) =>
         t.reports
           .filter((r) => String(r.by) === String(u._id))
           .map((r) => ({ about: 'private conversation', at: iso(r.at), reason: r.reason })),
       );
+      const posts = await Report.find({ reporter: u._id }).sort({ createdAt: 1 }).lean();
+      const group = await groupLabels(posts.map((r) => r.group));
+      const aboutPosts = posts.map((r) => ({
+        about: 'post',
+        post: String(r.post),
+        group: group(r.group),
+        rule: r.ruleId,
+        note: r.note,
+        status: r.status,
+        at: iso(r.createdAt),
+      }));
+      return [...aboutPosts, ...aboutConversations];
+    },
+  ],
+  [
+    'appealsYouMade',
+    async (u) => {
+      const list = await Appeal.find({ appellant: u._id }).sort({ createdAt: 1 }).lean();
+      return list.map((a) => ({
+        decision: a.action,
+        rule: a.ruleId ?? null,
+        statement: a.statement,
+        status: a.status,
+        outcome: a.outcome ?? null,
+        outcomeNote: a.outcomeNote,
+        at: iso(a.createdAt),
+      }));
     },
   ],
   [

@@ -12,6 +12,7 @@ import {
   Post,
   PrivateMessage,
   Reaction,
+  Report,
   User,
   type UserDoc,
 } from '../../models';
@@ -118,6 +119,8 @@ async function eraseUser(
     ExportJob.deleteMany({ user: id }),
     OneTimeToken.deleteMany({ user: id }),
     PrivateMessage.deleteMany({ sender: id }),
+    // Their reports of posts carry their own words (the note); the moderators' decisions stay.
+    Report.deleteMany({ reporter: id }),
     Invitation.updateMany({ email: user.email }, { $unset: { email: 1 } }),
     JoinRequest.updateMany(
       { email: user.email },

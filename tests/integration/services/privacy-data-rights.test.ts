@@ -8,6 +8,7 @@ import {
   Post,
   PrivateMessage,
   Reaction,
+  Report,
   User,
 } from '../../../models';
 import { hardenMongoose } from '../../../server/database';
@@ -127,6 +128,23 @@ async function seeded() {
     targetId: member._id,
     reason: 'DECISION-ABOUT-ME',
   });
+  // Reports of posts: mine (exported) and someone else's of my post (never exported to me).
+  await services.reports.reportPost(me, {
+    postId: theirs.id,
+    ruleId: 'r-kind',
+    note: 'MY-POST-REPORT',
+  });
+  await services.reports.reportPost(actorFor(third), {
+    postId: mine.id,
+    ruleId: 'r-kind',
+    note: 'SOMEONE-ELSES-REPORT',
+  });
+  // An appeal against the rejection of my post.
+  const rejection = await AuditEvent.findOne({ action: 'post.rejected', targetId: rejected.id });
+  await services.appeals.appealDecision(me, {
+    decisionId: String(rejection?._id),
+    statement: 'MY-APPEAL',
+  });
   return { ...p, other, third, me, mine, theirs, myReply, rejected };
 }
 
@@ -150,6 +168,7 @@ describe('export', () => {
         'reactions',
         'notifications',
         'reportsYouMade',
+        'appealsYouMade',
         'decisionsAboutYou',
         'privateMessages',
       ]),
@@ -163,6 +182,8 @@ describe('export', () => {
       'NOTE-TO-ME',
       'MY-REPLY',
       'MY-REPORT',
+      'MY-POST-REPORT',
+      'MY-APPEAL',
       'DECISION-ABOUT-ME',
       'PM-FROM-OTHER', // my own correspondence
       'PM-FROM-ME',
@@ -181,6 +202,7 @@ describe('export', () => {
       w.moderator.email,
       'OTHER-PERSON-POST',
       'PM-NOT-MINE',
+      'SOMEONE-ELSES-REPORT',
       w.third.displayName,
       w.moderator.displayName,
     ]) {
@@ -250,6 +272,7 @@ describe('erasure', () => {
     expect(await Reaction.countDocuments({ user: w.member._id })).toBe(0);
     expect(await Notification.countDocuments({ user: w.member._id })).toBe(0);
     expect(await PrivateMessage.countDocuments({ sender: w.member._id })).toBe(0);
+    expect(await Report.countDocuments({ reporter: w.member._id })).toBe(0);
     expect((await Membership.findOne({ user: w.member._id }).lean())?.status).toBe('left');
     // Audit: the pseudonymous id only, no name or address anywhere; the chain still verifies.
     const events = await AuditEvent.find({ targetId: String(w.member._id) }).lean();
