@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import { createApp } from './app';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
+import { connectDatabase } from './database';
 import type { Deps } from './deps';
 import { DomainEvents } from './events';
 import { appKit } from './http/app-kit';
@@ -12,18 +12,6 @@ import { createMailer } from './mail';
 import { createServices } from './services';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
-
-/** The contract of server/database (built by the engine work): MONGODB_URI or the embedded engine. */
-export interface DatabaseHandle {
-  uri: string;
-  connection: unknown;
-  close(): Promise<void>;
-}
-type ConnectDatabase = (opts: {
-  mongodbUri?: string;
-  dataDir: string;
-  log?: Logger;
-}) => Promise<DatabaseHandle>;
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -43,12 +31,9 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config);
-  log.info({ env: config.env, instance: config.instanceId }, 'Harbour starting');
+  log.info({ env: config.env }, 'Harbour starting');
 
-  // The database module comes from the engine work (it also hardens mongoose: sanitizeFilter and
-  // strictQuery); typed by the contract above.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { connectDatabase } = require('./database') as { connectDatabase: ConnectDatabase };
+  // MONGODB_URI, or the embedded engine; also hardens mongoose (sanitizeFilter, strictQuery).
   const database = await connectDatabase({
     mongodbUri: config.mongodbUri,
     dataDir: config.dataDir,

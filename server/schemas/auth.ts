@@ -11,7 +11,8 @@ export const loginBody = z.object({
 
 export const codeBody = z.object({ code: z.string().trim().min(6).max(32) });
 
-export const setupParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+/** Any malformed token reads as an unknown link (404), never as a validation error. */
+export const setupParams = z.object({ token: z.string().max(200) });
 
 export const setupBody = z.object({
   email,

@@ -122,6 +122,18 @@ describe('aggregation stages', () => {
     expect(await run([{ $match: { status: 'paid' } }, { $count: 'paid' }])).toEqual([{ paid: 3 }]);
   });
 
+  test('nested projection documents mean dotted paths', async () => {
+    const coll = h.client.db('agg').collection('nested');
+    await coll.insertOne({ _id: 1 as never, a: { b: 1, c: 2 }, d: 3 });
+    expect(await coll.aggregate([{ $project: { a: { b: 1 } } }]).toArray()).toEqual([
+      { _id: 1, a: { b: 1 } },
+    ]);
+    expect(await coll.findOne({}, { projection: { a: { c: 0 }, d: 0 } })).toEqual({
+      _id: 1,
+      a: { b: 1 },
+    });
+  });
+
   test('$unwind with includeArrayIndex and preserveNullAndEmptyArrays', async () => {
     const plain = await run([{ $unwind: '$items' }, { $project: { items: 1 } }]);
     expect(plain).toEqual([

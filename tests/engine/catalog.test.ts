@@ -30,6 +30,19 @@ describe('catalog commands', () => {
     expect((await db.listCollections().toArray()).map((c) => c.name)).toEqual(['alpha']);
   });
 
+  test('collection options that would change behaviour are refused, not ignored', async () => {
+    const db = h.client.db('cat');
+    for (const options of [
+      { validator: { a: { $type: 'string' } } },
+      { capped: true, size: 1024 },
+    ]) {
+      const err = (await db
+        .createCollection(`opt${Object.keys(options)[0]}`, options)
+        .catch((e: unknown) => e)) as MongoServerError;
+      expect(err.message).toMatch(/not supported/);
+    }
+  });
+
   test('listDatabases and dropDatabase', async () => {
     await h.client.db('cat2').collection('c').insertOne({ a: 1 });
     const { databases } = await h.client.db('admin').admin().listDatabases();

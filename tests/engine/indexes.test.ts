@@ -160,6 +160,26 @@ describe('index use', () => {
     expect(bottom.map((d) => d.at)).toEqual([0, 3]);
   });
 
+  test('_id ranges and sorts by _id use the _id order, kept up to date', async () => {
+    const ids = h.client.db('idx').collection<{ _id: number; v?: number }>('byid');
+    await ids.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: i })));
+    const plan = (await ids
+      .find({ _id: { $gte: 10, $lt: 13 } })
+      .explain('queryPlanner')) as Document;
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({
+      stage: 'IXSCAN',
+      indexName: '_id_',
+    });
+    expect((await ids.find({ _id: { $gte: 10, $lt: 13 } }).toArray()).map((d) => d._id)).toEqual([
+      10, 11, 12,
+    ]);
+    await ids.insertOne({ _id: 100 });
+    await ids.deleteOne({ _id: 49 });
+    const latest = await ids.find({}).sort({ _id: -1 }).limit(2).toArray();
+    expect(latest.map((d) => d._id)).toEqual([100, 48]);
+    expect((await ids.indexes()).map((i) => i.name)).toEqual(['_id_']);
+  });
+
   test('index entries follow updates and deletes', async () => {
     await coll.updateOne({ name: 'n10' }, { $set: { name: 'renamed' } });
     expect(await coll.countDocuments({ name: 'n10' })).toBe(0);

@@ -199,6 +199,24 @@ describe('Mongoose on the embedded engine', () => {
     expect((await User.findOne({ email: 'bo@example.org' }).lean())?.roles).toEqual(['advocate']);
   });
 
+  test('document save: array push/pull, __v versioning and a stale save rejected', async () => {
+    const User = UserModel();
+    const doc = await User.findOne({ email: 'ann@example.org' }).orFail();
+    const stale = await User.findOne({ email: 'ann@example.org' }).orFail();
+    doc.roles.push('member', 'advocate');
+    doc.name = 'Ann B';
+    await doc.save();
+    const fresh = await User.findById(doc._id).lean().orFail();
+    expect(fresh).toMatchObject({ name: 'Ann B', roles: ['member', 'advocate'], __v: 1 });
+    (doc.roles as Types.Array<string>).pull('member');
+    await doc.save();
+    expect((await User.findById(doc._id).lean().orFail()).roles).toEqual(['advocate']);
+    stale.roles.splice(0, 0, 'x');
+    (stale.roles as Types.Array<string>).pull('nothing');
+    const err = await stale.save().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(mongoose.Error.VersionError);
+  });
+
   test('deleteMany, estimatedDocumentCount and dropping the database', async () => {
     const Post = PostModel();
     expect((await Post.deleteMany({ status: 'approved' })).deletedCount).toBe(3);

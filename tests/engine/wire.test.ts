@@ -138,6 +138,37 @@ describe('wire protocol', () => {
     expect(res.ok).toBe(1);
   });
 
+  test('a message split into many small chunks is reassembled', async () => {
+    const body = Buffer.from(serialize({ ping: 1, $db: 'admin' }));
+    const msg = opMsg(body);
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const s = net.connect(h.port, '127.0.0.1', async () => {
+        for (let i = 0; i < msg.length; i++) {
+          s.write(msg.subarray(i, i + 1));
+          await new Promise((r) => setImmediate(r));
+        }
+      });
+      s.setNoDelay(true);
+      s.once('data', (d: Buffer) => {
+        s.destroy();
+        resolve(d);
+      });
+      s.on('error', reject);
+    });
+    expect(reply.readInt32LE(12)).toBe(2013);
+  });
+
+  test('a large insert (many MB in one message) round-trips', async () => {
+    const coll = h.client.db('test').collection('large');
+    const docs = Array.from({ length: 40 }, (_, i) => ({ i, blob: 'x'.repeat(1_000_000) }));
+    const res = await coll.insertMany(docs);
+    expect(res.insertedCount).toBe(40);
+    const back = await coll.find({}, { projection: { i: 1 } }).toArray();
+    expect(back).toHaveLength(40);
+    const all = await coll.find({}).toArray();
+    expect(all.every((d) => d.blob.length === 1_000_000)).toBe(true);
+  });
+
   test('a well-formed raw OP_MSG is answered on the same socket', async () => {
     const body = Buffer.from(serialize({ ping: 1, $db: 'admin' }));
     const reply = await new Promise<Buffer>((resolve, reject) => {

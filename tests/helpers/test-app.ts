@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -10,12 +9,14 @@ import request from 'supertest';
 import { generateSync } from 'otplib';
 import { User } from '../../models';
 import { createApp } from '../../server/app';
+import { hardenMongoose } from '../../server/database';
 import { newTotpSecret } from '../../server/auth/totp';
 import type { ManualClock } from '../../server/clock';
 import { appKit } from '../../server/http/app-kit';
 import { createServices, type Services } from '../../server/services';
 import { attachBroadcasters, createSocketServer } from '../../server/sockets';
 import type { SocketHandlerSpec } from '../../server/sockets/define-handler';
+import { testDatabaseUri } from './db';
 import { testDeps, type TestDeps } from './deps';
 
 export interface TestApp {
@@ -28,15 +29,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The database for one test file, on the engine the Jest global setup started. */
-function databaseUri(name: string): string {
-  const base = process.env.HARBOUR_TEST_MONGODB_URI;
-  if (!base) throw new Error('HARBOUR_TEST_MONGODB_URI is not set (Jest global setup)');
-  const url = new URL(base);
-  url.pathname = `/${name.replace(/[^a-z0-9_-]/gi, '_').slice(0, 40)}_${randomBytes(3).toString('hex')}`;
-  return url.toString();
-}
-
 /**
  * The whole app (HTTP + Socket.IO) on 127.0.0.1 with a random port, on its own database.
  * `env` overrides configuration (NODE_ENV=test, bcrypt cost 4, fixed test pepper by default).
@@ -44,11 +36,10 @@ function databaseUri(name: string): string {
 export async function startTestApp(
   opts: { name?: string; env?: Record<string, string>; handlers?: SocketHandlerSpec[] } = {},
 ): Promise<TestApp> {
-  // The same query hardening as production (server/database connectDatabase).
-  mongoose.set('sanitizeFilter', true);
-  mongoose.set('strictQuery', 'throw');
+  // The same query hardening as production (connectDatabase does this).
+  hardenMongoose();
   if (mongoose.connection.readyState !== 1) {
-    await mongoose.connect(databaseUri(opts.name ?? expect.getState().testPath ?? 'app'));
+    await mongoose.connect(testDatabaseUri(opts.name ?? 'app'));
   }
   const deps = testDeps(opts.env);
   // HARBOUR_TEST_LOG=debug (or info, error) shows the app's logs while a test is debugged.

@@ -21,10 +21,16 @@ export function viewLocals(csrf: CsrfSync): RequestHandler {
     if (req.user) res.setHeader('Cache-Control', 'no-store');
 
     const wantsPage = req.method === 'GET' && req.accepts(['html', 'json']) === 'html';
-    if (wantsPage && req.session.flash?.length) {
-      res.locals.flash = req.session.flash;
-      delete req.session.flash;
-    }
+    // Flash messages are taken when a page is actually rendered, so they survive redirects.
+    const render = res.render.bind(res);
+    res.render = ((...args: Parameters<typeof render>) => {
+      const pending = req.session?.flash;
+      if (pending?.length) {
+        res.locals.flash = [...(res.locals.flash as unknown[]), ...pending];
+        delete req.session.flash;
+      }
+      return render(...args);
+    }) as typeof res.render;
     // A token is made for pages (forms need it) and reused for everything after.
     res.locals.csrfToken = wantsPage || req.user ? csrf.generateToken(req) : '';
     next();

@@ -39,6 +39,8 @@ export interface RateLimiters {
   /** Counts one attempt without throwing (failures recorded after the answer is decided). */
   penalize(name: LimitName, key: string): Promise<void>;
   reset(name: LimitName, key: string): Promise<void>;
+  /** Gives back one counted attempt (a sign-in that turned out right). */
+  reward(name: LimitName, key: string): Promise<void>;
 }
 
 /** Keys never hold an e-mail address in clear: accounts are keyed by a hash. */
@@ -94,6 +96,9 @@ export function createRateLimiters(connection: mongoose.Connection): RateLimiter
     },
     async reset(name, key) {
       await get(name).delete(key);
+    },
+    async reward(name, key) {
+      await get(name).reward(key);
     },
   };
 }

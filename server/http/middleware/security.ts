@@ -84,7 +84,10 @@ export function sameOriginOnly(config: Config): RequestHandler {
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
     const own = `${req.protocol}://${req.get('host') ?? ''}`;
-    if (site === 'cross-site' || (origin && origin !== own && !allowed.has(origin))) {
+    // With Referrer-Policy no-referrer, browsers send `Origin: null` on form posts; then
+    // Sec-Fetch-Site (and the CSRF token) decide.
+    const foreignOrigin = origin && origin !== 'null' && origin !== own && !allowed.has(origin);
+    if (site === 'cross-site' || foreignOrigin) {
       return next(new AppError('csrf_invalid', 403, en.errors.sameOrigin));
     }
     next();

@@ -58,18 +58,16 @@ export const authRoutes = [
       const { limiters, deps } = appKit(req.app);
       const account = accountKey(body.email);
       const ip = req.ip ?? 'unknown';
-      await limiters.check('login_account', account);
-      await limiters.check('login', ip);
+      // Counted before the check (so parallel guesses cannot slip past the limit) and given
+      // back when the password was right.
+      await limiters.consume('login_account', account);
+      await limiters.consume('login', ip);
       const user = await authenticateLocal(req, res);
       if (!user) {
-        await Promise.all([
-          limiters.penalize('login_account', account),
-          limiters.penalize('login', ip),
-        ]);
         deps.log.info({ reqId: req.id }, 'sign-in failed');
         return renderLogin(res, 401, body.email, en.auth.loginFailed);
       }
-      await limiters.reset('login_account', account);
+      await Promise.all([limiters.reset('login_account', account), limiters.reward('login', ip)]);
       const returnTo = safeReturnTo(req.session.returnTo);
       await logIn(req, user);
       req.session.loginAt = deps.clock.now().getTime();
@@ -108,10 +106,9 @@ export const authRoutes = [
       if (!actor) return res.redirect(303, '/login');
       const { limiters, deps } = appKit(req.app);
       const key = `u:${String(actor.userId)}`;
-      await limiters.check('login_account', key);
+      await limiters.consume('login_account', key);
       const ok = await services.accounts.verifySecondFactor(actor.userId, body.code);
       if (!ok) {
-        await limiters.penalize('login_account', key);
         return res
           .status(401)
           .render('pages/auth/code', { title: en.auth.codeTitle, error: en.auth.codeInvalid });

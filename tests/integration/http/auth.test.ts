@@ -160,6 +160,21 @@ describe('signing in and out', () => {
     // Someone else signs in normally.
     await expect(signIn(t.baseUrl, other.email, TEST_PASSWORD)).resolves.toBeDefined();
   });
+  it('lets no more than 5 parallel guesses through for one account', async () => {
+    const victim = await createUser();
+    const { agent, csrf } = await loginPage();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrf, email: victim.email, password: `parallel guess ${i}` }),
+      ),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+  });
 });
 
 describe('CSRF', () => {
@@ -189,6 +204,24 @@ describe('CSRF', () => {
       .send({ displayName: 'Kim', _csrf: agent.csrf() });
     expect(fetchSite.status).toBe(403);
     expect((await User.findById(user._id).lean())?.displayName).toBe(user.displayName);
+
+    const nullOriginCrossSite = await agent
+      .post('/account/name')
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .type('form')
+      .send({ displayName: 'Kim', _csrf: agent.csrf() });
+    expect(nullOriginCrossSite.status).toBe(403);
+    expect((await User.findById(user._id).lean())?.displayName).toBe(user.displayName);
+
+    // What a browser sends for our own form under Referrer-Policy: no-referrer.
+    const browserForm = await agent
+      .post('/account/name')
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ displayName: 'Kim', _csrf: agent.csrf() });
+    expect(browserForm.status).toBe(303);
 
     const ok = await agent
       .post('/account/name')
@@ -254,7 +287,9 @@ describe('second factor', () => {
     expect(adminPage.headers.location).toBe('/account/two-factor');
 
     const setup = await agent.get('/account/two-factor').expect(200);
-    const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(setup.text)?.[1] ?? '';
+    // Shown in groups of four for typing; apps ignore the spaces.
+    const shown = /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(setup.text)?.[1] ?? '';
+    const secret = shown.replace(/ /g, '');
     expect(secret).not.toBe('');
     expect(setup.text).toMatch(/<img class="qr" src="data:image\/png;base64,/);
     const epoch = Math.floor(t.deps.clock.now().getTime() / 1000);

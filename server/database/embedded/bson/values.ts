@@ -30,7 +30,8 @@ export function decode(buf: Buffer): Doc {
 }
 
 export function encode(doc: Doc): Buffer {
-  return Buffer.from(serialize(doc, { ignoreUndefined: true }));
+  // serialize() already returns a Buffer in Node; copying it again would pin two pool slabs.
+  return serialize(doc, { ignoreUndefined: true }) as Buffer;
 }
 
 export function bsonTypeOf(v: unknown): string | undefined {
@@ -319,7 +320,8 @@ export function canonicalKey(v: unknown): string {
     case 4:
       return 's' + String((v as string).valueOf());
     case 8:
-      return 'o' + (v as ObjectId).toHexString();
+      // Built with join() so the key is one flat string, not a two-part rope (memory per doc).
+      return ['o', (v as ObjectId).toHexString()].join('');
     case 9:
       return v ? 'T' : 'F';
     case 10:

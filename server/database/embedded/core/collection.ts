@@ -9,6 +9,7 @@ export const ID_INDEX_NAME = '_id_';
 export class Collection {
   readonly docs = new Map<string, Buffer>();
   readonly indexes = new Map<string, Index>();
+  private idOrder: Index | undefined;
 
   constructor(
     readonly db: string,
@@ -83,6 +84,7 @@ export class Collection {
     }
     this.docs.set(id, buf);
     for (const [index, ks] of keys) index.add(id, ks);
+    this.idOrder?.add(id, this.idOrder.keysOf(doc));
     return buf;
   }
 
@@ -108,6 +110,7 @@ export class Collection {
   remove(doc: Doc): void {
     const id = canonicalKey(doc._id);
     for (const index of this.indexes.values()) index.remove(id, index.keysOf(doc));
+    this.idOrder?.remove(id, this.idOrder.keysOf(doc));
     this.docs.delete(id);
   }
 
@@ -122,6 +125,27 @@ export class Collection {
     }
     this.docs.set(id, buf);
     for (const index of this.indexes.values()) index.add(id, index.keysOf(doc));
+    if (!old) this.idOrder?.add(id, this.idOrder.keysOf(doc));
+  }
+
+  /**
+   * _id in sorted order, for _id ranges and sorts. Built on first use and kept up to date after
+   * that: equality lookups use the map, so collections never queried this way pay no memory.
+   */
+  ensureIdOrder(): Index {
+    if (!this.idOrder) {
+      const index = new Index({ key: { _id: 1 }, name: ID_INDEX_NAME, unique: true });
+      for (const [id, buf] of this.docs) index.add(id, index.keysOf(decode(buf)));
+      this.idOrder = index;
+    }
+    return this.idOrder;
+  }
+
+  /** Indexes a query may use (the _id order only once built). */
+  queryIndexes(): Index[] {
+    const out = [...this.indexes.values()];
+    if (this.idOrder) out.push(this.idOrder);
+    return out;
   }
 
   /** Builds an index over existing documents; E11000 if a unique index finds duplicates. */

@@ -180,7 +180,8 @@ export class Engine {
   // ---- queries -------------------------------------------------------------------------------
 
   plan(coll: Collection, filter: Doc, sort?: unknown): Plan {
-    return planQuery(coll.indexes.values(), filter, sort);
+    if (wantsIdOrder(filter, sort)) coll.ensureIdOrder();
+    return planQuery(coll.queryIndexes(), filter, sort);
   }
 
   /** Documents matching `filter`, using an index when one applies. */
@@ -253,7 +254,11 @@ export class Engine {
     const name = Object.keys(cmd)[0];
     try {
       if (name === undefined) throw new CommandError(59, 'CommandNotFound', 'no such command: ');
-      if (cmd.startTransaction !== undefined || cmd.autocommit !== undefined) {
+      if (
+        cmd.txnNumber !== undefined ||
+        cmd.startTransaction !== undefined ||
+        cmd.autocommit !== undefined
+      ) {
         throw new CommandError(
           20,
           'IllegalOperation',
@@ -332,4 +337,11 @@ function rejectCollation(cmd: Doc): void {
     if (isPlainObject(c) && c.locale === 'simple') continue;
     throw notSupported('A collation other than { locale: "simple" }');
   }
+}
+
+/** An _id range or a sort led by _id: worth the sorted _id index. */
+function wantsIdOrder(filter: Doc, sort: unknown): boolean {
+  if (isPlainObject(sort) && Object.keys(sort)[0] === '_id') return true;
+  const id = filter._id;
+  return isPlainObject(id) && ['$gt', '$gte', '$lt', '$lte'].some((op) => op in id);
 }

@@ -1,9 +1,11 @@
 /** TTL monitor pass: deletes documents whose indexed date is older than expireAfterSeconds. */
-import { decode } from '../bson/values';
+import { decode, encode } from '../bson/values';
 import { rangeScan, scanIds } from '../index/planner';
-import { encode } from '../bson/values';
 import { JournalOp } from '../storage/types';
 import type { Engine } from './engine';
+
+/** Deletes per pass, so one pass never holds the event loop (or one journal record) for long. */
+const MAX_DELETES_PER_PASS = 50_000;
 
 export function runTtlPass(engine: Engine, now: Date): { ops: JournalOp[]; deleted: number } {
   const ops: JournalOp[] = [];
@@ -18,6 +20,7 @@ export function runTtlPass(engine: Engine, now: Date): { ops: JournalOp[]; delet
           ...scanIds({ kind: 'ixscan', index, scans: [scan], sorted: false, reverse: false }),
         ];
         for (const id of ids) {
+          if (deleted >= MAX_DELETES_PER_PASS) return { ops, deleted };
           const buf = coll.docs.get(id);
           if (!buf) continue;
           const doc = decode(buf);

@@ -19,20 +19,19 @@ function escapeString(s: string): string {
   return s.replaceAll('\u0001', '\u0001\u0002').replaceAll('\u0000', '\u0001\u0001') + TERM;
 }
 
+// Fixed-width parts use one 8-bit code unit per byte, so typical keys stay one-byte (Latin-1)
+// strings: half the memory of two-byte strings.
 const f64 = new Float64Array(1);
-const u16 = new Uint16Array(f64.buffer);
+const b64 = new Uint8Array(f64.buffer);
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function sortableDouble(n: number): string {
-  if (Number.isNaN(n)) return '\u0000\u0000\u0000\u0000';
+  if (Number.isNaN(n)) return '\u0000'.repeat(8);
   f64[0] = n === 0 ? 0 : n;
-  const parts = LITTLE ? [u16[3], u16[2], u16[1], u16[0]] : [u16[0], u16[1], u16[2], u16[3]];
-  const negative = ((parts[0] as number) & 0x8000) !== 0;
-  return String.fromCharCode(
-    ...parts.map((p, i) =>
-      negative ? ~(p as number) & 0xffff : i === 0 ? (p as number) ^ 0x8000 : (p as number),
-    ),
-  );
+  const be: number[] = [];
+  for (let i = 0; i < 8; i++) be.push(b64[LITTLE ? 7 - i : i] as number);
+  const negative = ((be[0] as number) & 0x80) !== 0;
+  return String.fromCharCode(...be.map((b, i) => (negative ? ~b & 0xff : i === 0 ? b ^ 0x80 : b)));
 }
 
 function encodeNumber(v: unknown): string {
@@ -47,17 +46,17 @@ function encodeNumber(v: unknown): string {
   } else {
     approx = toNumber(v);
   }
-  return sortableDouble(approx) + String.fromCharCode(diff + 0x8000);
+  const d = diff + 0x8000;
+  return sortableDouble(approx) + String.fromCharCode(d >>> 8, d & 0xff);
 }
 
 function u32(n: number): string {
-  return String.fromCharCode((n >>> 16) & 0xffff, n & 0xffff);
+  return String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 function bytes(b: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < b.length; i += 2)
-    out += String.fromCharCode(((b[i] as number) << 8) | (b[i + 1] ?? 0));
+  for (let i = 0; i < b.length; i++) out += String.fromCharCode(b[i] as number);
   return out;
 }
 

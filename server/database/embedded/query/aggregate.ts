@@ -16,7 +16,7 @@ import {
 import { CommandError, badValue, notSupported } from '../core/errors';
 import { Vars, avgValues, evaluate } from './expr';
 import { compileFilter } from './match';
-import { compileProjection } from './projection';
+import { compileProjection, flattenProjection } from './projection';
 import { sortDocs } from './sort';
 
 export interface PipelineContext {
@@ -153,7 +153,8 @@ function isFlag(v: unknown): boolean {
   return typeof v === 'boolean' || isNumber(v);
 }
 
-function projectStage(spec: Doc, vars: Vars): (d: Doc) => Doc {
+function projectStage(raw: Doc, vars: Vars): (d: Doc) => Doc {
+  const spec = flattenProjection(raw);
   const flags: Doc = {};
   const exprs: Array<[string, unknown]> = [];
   for (const [k, v] of Object.entries(spec)) {

@@ -14,8 +14,21 @@ function isFlag(v: unknown): boolean {
   return typeof v === 'boolean' || isNumber(v);
 }
 
-export function compileProjection(spec: Doc | undefined | null): Projector | undefined {
-  if (!spec || Object.keys(spec).length === 0) return undefined;
+/** `{ a: { b: 1 } }` means `{ 'a.b': 1 }`; operator objects ($slice, expressions) stay. */
+export function flattenProjection(spec: Doc, prefix = '', out: Doc = {}): Doc {
+  for (const [k, v] of Object.entries(spec)) {
+    const path = prefix + k;
+    const keys = isPlainObject(v) ? Object.keys(v) : [];
+    if (isPlainObject(v) && keys.length > 0 && !keys.some((x) => x.startsWith('$'))) {
+      flattenProjection(v, path + '.', out);
+    } else out[path] = v;
+  }
+  return out;
+}
+
+export function compileProjection(raw: Doc | undefined | null): Projector | undefined {
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  const spec = flattenProjection(raw);
   let inclusion: boolean | undefined;
   let idFlag = true;
   const special: Array<[string, unknown]> = [];

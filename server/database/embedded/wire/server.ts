@@ -1,9 +1,17 @@
 /** TCP server speaking the MongoDB wire protocol in front of an Engine. */
 import net from 'node:net';
 import { Double } from 'bson';
-import type { Engine } from '../core/engine';
+import type { Engine, Reply } from '../core/engine';
 import { MAX_MESSAGE_SIZE } from '../core/commands/admin';
-import { HEADER_SIZE, OP_QUERY, ProtocolError, encodeReply, parseMessage } from './protocol';
+import {
+  HEADER_SIZE,
+  OP_MSG,
+  OP_QUERY,
+  ProtocolError,
+  Request,
+  encodeReply,
+  parseMessage,
+} from './protocol';
 
 export type WireLog = (event: string, fields?: Record<string, unknown>) => void;
 
@@ -25,10 +33,39 @@ export async function startWireServer(
     const connectionId = nextConnectionId++;
     sockets.add(socket);
     socket.setNoDelay(true);
-    let pending: Buffer = Buffer.alloc(0);
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let needed = 0;
     // Requests on one connection are answered in order.
     let chain: Promise<void> = Promise.resolve();
     let closed = false;
+
+    const answer = async (request: Request): Promise<void> => {
+      let reply: Reply;
+      try {
+        reply = await engine.runCommand(request.db, request.command, { connectionId });
+      } catch (err) {
+        log('wire_command_failed', { connectionId, error: (err as Error).message });
+        reply = { ok: new Double(0), code: 1, codeName: 'InternalError', errmsg: 'internal error' };
+      }
+      if (request.noReply || closed) return;
+      const opCode = request.opCode === OP_QUERY ? OP_QUERY : OP_MSG;
+      let out: Buffer;
+      try {
+        out = encodeReply(reply, nextRequestId++, request.requestId, opCode);
+      } catch (err) {
+        // e.g. a result document over 16 MB: answer with an error rather than stall the connection.
+        log('wire_reply_failed', { connectionId, error: (err as Error).message });
+        const error = {
+          ok: new Double(0),
+          code: 10334,
+          codeName: 'BSONObjectTooLarge',
+          errmsg: 'the reply is too large to send',
+        };
+        out = encodeReply(error, nextRequestId++, request.requestId, opCode);
+      }
+      socket.write(out);
+    };
 
     const fail = (reason: string) => {
       if (closed) return;
@@ -39,17 +76,27 @@ export async function startWireServer(
 
     socket.on('data', (chunk: Buffer) => {
       if (closed) return;
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      // Chunks are joined only once a whole message is there (a 48 MB message arrives in many).
+      chunks.push(chunk);
+      buffered += chunk.length;
+      if (buffered < Math.max(needed, 4)) return;
+      let pending = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      chunks = [];
+      buffered = 0;
+      needed = 0;
       while (pending.length >= 4) {
         const length = pending.readInt32LE(0);
         if (length < HEADER_SIZE + 5 || length > MAX_MESSAGE_SIZE) {
           fail(`bad message length ${length}`);
           return;
         }
-        if (pending.length < length) break;
+        if (pending.length < length) {
+          needed = length;
+          break;
+        }
         const msg = pending.subarray(0, length);
         pending = pending.subarray(length);
-        let req;
+        let req: Request;
         try {
           req = parseMessage(msg);
         } catch (err) {
@@ -57,28 +104,11 @@ export async function startWireServer(
           return;
         }
         const request = req;
-        chain = chain.then(async () => {
-          let reply;
-          try {
-            reply = await engine.runCommand(request.db, request.command, { connectionId });
-          } catch (err) {
-            log('wire_command_failed', { connectionId, error: (err as Error).message });
-            reply = {
-              ok: new Double(0),
-              code: 1,
-              codeName: 'InternalError',
-              errmsg: 'internal error',
-            };
-          }
-          if (request.noReply || closed) return;
-          const out = encodeReply(
-            reply,
-            nextRequestId++,
-            request.requestId,
-            request.opCode === OP_QUERY ? OP_QUERY : request.opCode,
-          );
-          socket.write(out);
-        });
+        chain = chain.then(() => answer(request));
+      }
+      if (pending.length > 0) {
+        chunks = [pending];
+        buffered = pending.length;
       }
     });
     socket.on('error', () => undefined);

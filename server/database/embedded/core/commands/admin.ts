@@ -5,7 +5,7 @@ import { compileFilter } from '../../query/match';
 import { JournalOp } from '../../storage/types';
 import { Collection } from '../collection';
 import type { Engine } from '../engine';
-import { CommandError, badValue } from '../errors';
+import { CommandError, notSupported } from '../errors';
 import { cursorOf } from './cursor-reply';
 import { CommandHandler } from './types';
 
@@ -31,6 +31,18 @@ export function helloReply(engine: Engine, connectionId: number, legacyName = fa
     ok: new Double(1),
   };
 }
+
+const UNSUPPORTED_CREATE_OPTIONS = [
+  'viewOn',
+  'pipeline',
+  'validator',
+  'capped',
+  'timeseries',
+  'clusteredIndex',
+  'expireAfterSeconds',
+  'changeStreamPreAndPostImages',
+  'encryptedFields',
+];
 
 const ok = (extra: Doc = {}): Doc => ({ ...extra, ok: new Double(1) });
 
@@ -63,21 +75,24 @@ function collectionInfo(coll: Collection): Doc {
 const hello: CommandHandler = (engine, _db, cmd, conn) =>
   helloReply(engine, conn.connectionId, !('hello' in cmd));
 
+const buildInfo: CommandHandler = () =>
+  ok({
+    version: '7.0.0',
+    gitVersion: 'harbour-embedded',
+    versionArray: [new Int32(7), new Int32(0), new Int32(0), new Int32(0)],
+    bits: new Int32(64),
+    maxBsonObjectSize: new Int32(MAX_BSON_SIZE),
+    storageEngines: ['harbour'],
+  });
+
 export const ADMIN_COMMANDS: Record<string, CommandHandler> = {
   hello,
   isMaster: hello,
   ismaster: hello,
   ping: () => ok(),
-  buildInfo: () =>
-    ok({
-      version: '7.0.0',
-      gitVersion: 'harbour-embedded',
-      versionArray: [new Int32(7), new Int32(0), new Int32(0), new Int32(0)],
-      bits: new Int32(64),
-      maxBsonObjectSize: new Int32(MAX_BSON_SIZE),
-      storageEngines: ['harbour'],
-    }),
-  buildinfo: (e, d, c, n) => ADMIN_COMMANDS.buildInfo?.(e, d, c, n) ?? ok(),
+  buildInfo,
+  // The driver's admin().buildInfo() sends the lower-case spelling.
+  buildinfo: buildInfo,
   getParameter: (_e, _db, cmd) => {
     const out: Doc = {};
     if ('featureCompatibilityVersion' in cmd) out.featureCompatibilityVersion = { version: '7.0' };
@@ -147,8 +162,12 @@ export const ADMIN_COMMANDS: Record<string, CommandHandler> = {
     if (engine.collection(db, name)) {
       throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${name} already exists.`);
     }
-    if (cmd.viewOn !== undefined)
-      throw badValue("views are not supported by Harbour's embedded database engine");
+    // Options that would change behaviour are refused rather than stored and ignored.
+    for (const option of UNSUPPORTED_CREATE_OPTIONS) {
+      if (cmd[option] !== undefined && cmd[option] !== false) {
+        throw notSupported(`The collection option '${option}'`);
+      }
+    }
     const options: Doc = {};
     for (const [k, v] of Object.entries(cmd)) {
       if (k !== 'create' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern')

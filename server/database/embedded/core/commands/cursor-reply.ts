@@ -1,6 +1,6 @@
 /** First batch of a result and, if more remains, a cursor for getMore. */
 import { cursorReply } from '../../bson/raw';
-import { Doc, isPlainObject, toNumber } from '../../bson/values';
+import { isPlainObject, toNumber } from '../../bson/values';
 import { CursorRegistry } from '../cursors';
 import type { Engine } from '../engine';
 
@@ -24,5 +24,3 @@ export function cursorOf(
     : engine.cursors.create(ns, docs, first.length, engine.now().getTime());
   return cursorReply('firstBatch', first, id, ns);
 }
-
-export type { Doc };
