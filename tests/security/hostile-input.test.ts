@@ -151,6 +151,7 @@ describe('NoSQL operators and prototype keys', () => {
       group: group.slug,
       body: 'Hostile-input test post',
       idempotencyKey: 'hostile-input-0001',
+      acknowledgedFindings: true,
     });
     if (res.status !== 'stored') throw new Error('not stored');
     const secretKey = await enableTotp(moderator._id);
