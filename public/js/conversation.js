@@ -24,6 +24,7 @@
   var csrf = window.Harbour ? window.Harbour.csrfToken() : '';
   var rules = null;
   var nudges = {};
+  var reactionLabels = JSON.parse(root.getAttribute('data-reaction-labels') || '{}');
 
   function readStore(key) {
     try {
@@ -85,7 +86,11 @@
     article.setAttribute('data-seq', String(post.seq));
     var header = el('header', 'post-meta');
     header.appendChild(el('span', 'author', post.authorName));
-    var time = el('time', null, new Date(post.publishedAt).toLocaleString());
+    var time = el(
+      'time',
+      null,
+      new Date(post.publishedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }),
+    );
     time.setAttribute('datetime', post.publishedAt);
     header.appendChild(time);
     if (post.editedByModerator) {
@@ -108,7 +113,7 @@
       b.name = 'kind';
       b.value = kind;
       b.setAttribute('aria-pressed', 'false');
-      b.setAttribute('aria-label', kind);
+      b.setAttribute('aria-label', reactionLabels[kind] || kind);
       if (!canParticipate) b.disabled = true;
       var emoji = el('span', null, EMOJI[kind]);
       emoji.setAttribute('aria-hidden', 'true');
@@ -122,8 +127,47 @@
     return article;
   }
 
+  /** A reply box under a thread that arrived live (same form as the server renders). */
+  function replyBox(postId) {
+    var details = el('details', 'reply-box');
+    details.appendChild(el('summary', null, root.getAttribute('data-reply')));
+    var form = el('form', 'composer reply-composer');
+    form.method = 'post';
+    form.action = '/g/' + slug + '/conversation';
+    form.setAttribute('data-parent-id', postId);
+    [
+      ['_csrf', csrf],
+      ['parentId', postId],
+      ['idempotencyKey', newKey()],
+    ].forEach(function (pair) {
+      var input = el('input');
+      input.type = 'hidden';
+      input.name = pair[0];
+      input.value = pair[1];
+      form.appendChild(input);
+    });
+    var label = el('label', null, root.getAttribute('data-reply-label'));
+    label.htmlFor = 'reply-' + postId;
+    form.appendChild(label);
+    var textarea = el('textarea');
+    textarea.id = 'reply-' + postId;
+    textarea.name = 'body';
+    textarea.rows = 3;
+    textarea.maxLength = 5000;
+    textarea.required = true;
+    form.appendChild(textarea);
+    var hint = el('div', 'composer-hint');
+    hint.setAttribute('aria-live', 'polite');
+    form.appendChild(hint);
+    var send = el('button', null, root.getAttribute('data-send'));
+    send.type = 'submit';
+    form.appendChild(send);
+    details.appendChild(form);
+    return details;
+  }
+
   /** The author's own waiting / not published post. */
-  function renderOwn(own) {
+  function renderOwn(own, waitText) {
     var article = el('article', 'post own own-' + own.status);
     article.id = 'post-' + own.id;
     article.setAttribute('data-id', own.id);
@@ -140,7 +184,8 @@
     article.appendChild(header);
     article.appendChild(el('p', 'post-body prewrap', own.body));
     if (own.status === 'pending') {
-      article.appendChild(el('p', 'help', root.getAttribute('data-waiting-help')));
+      var help = root.getAttribute('data-waiting-help') + (waitText ? ' ' + waitText : '');
+      article.appendChild(el('p', 'help', help));
     }
     if (own.rejection) {
       article.appendChild(el('p', 'rejection', own.rejection.ruleTitle || own.rejection.ruleId));
@@ -156,13 +201,13 @@
     return article;
   }
 
-  function placeOwn(own) {
+  function placeOwn(own, waitText) {
     var existing = document.getElementById('post-' + own.id);
     if (own.status === 'withdrawn' || own.status === 'approved') {
       if (existing && existing.getAttribute('data-own') === '1') existing.parentNode.remove();
       return;
     }
-    var node = renderOwn(own);
+    var node = renderOwn(own, waitText);
     if (existing && existing.getAttribute('data-own') === '1') {
       existing.replaceWith(node);
       return;
@@ -210,6 +255,7 @@
       var list = el('ol', 'replies');
       list.id = 'replies-' + post.id;
       item.appendChild(list);
+      if (canParticipate) item.appendChild(replyBox(post.id));
       threads.appendChild(item);
     }
     return true;
@@ -356,15 +402,17 @@
         showHint(form, ack.data.nudges.concat([root.getAttribute('data-send-again')]), true);
         return;
       }
-      placeOwn(ack.data.post);
+      placeOwn(ack.data.post, ack.data.wait.text);
       removeEmpty();
       if (ack.data.support) showSupport(ack.data.support);
       textarea.value = '';
       writeStore(draftKey(form), null);
       keyInput.value = newKey();
       form.removeAttribute('data-nudged');
-      showHint(form, [ack.data.wait.text], false);
+      showHint(form, [], false);
       updateCount(form);
+      var details = form.closest('details');
+      if (details) details.open = false;
     });
   }
 
@@ -385,7 +433,9 @@
   function updateCount(form) {
     var count = form.querySelector('#composer-count');
     var textarea = form.querySelector('textarea[name="body"]');
-    if (count && textarea) count.textContent = 5000 - textarea.value.length + ' / 5000';
+    if (count && textarea) {
+      count.textContent = 5000 - textarea.value.length + ' ' + root.getAttribute('data-chars-left');
+    }
   }
 
   // The composer hint: the server's own screening rules, fetched once (no copy in this file).

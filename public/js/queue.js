@@ -169,11 +169,18 @@
     event.preventDefault();
   });
 
-  /** Amber once an item passes its target, while review is open. */
+  /** Amber once an item passes its target (counted in review hours by the server). The server's
+   *  clock decides: this device's clock may be wrong. */
+  var skew = 0;
   function paintOverdue() {
     var holder = document.getElementById('queue-items');
-    if (!holder || holder.getAttribute('data-open') !== '1') return;
-    var now = Date.now();
+    if (!holder) return;
+    var serverNow = Date.parse(holder.getAttribute('data-now'));
+    if (serverNow && !holder.getAttribute('data-seen')) {
+      holder.setAttribute('data-seen', '1');
+      skew = serverNow - Date.now();
+    }
+    var now = Date.now() + skew;
     items().forEach(function (i) {
       var at = Date.parse(i.getAttribute('data-overdue-at'));
       if (at && now > at) i.classList.add('overdue');

@@ -158,6 +158,7 @@ export const en = {
     editedByModerator: 'Edited by a moderator',
     you: 'You',
     charactersLeft: (n: number) => `${n} characters left`,
+    charsLeftLabel: 'characters left',
     newPostsAnnouncement: (n: number) => `${n} new post${n === 1 ? '' : 's'} in the conversation`,
     waitOpen: (minutes: number) =>
       minutes <= 1

@@ -252,6 +252,8 @@ export function createReviewService(deps: Deps) {
         undoUntil: string;
       }>;
       open: boolean;
+      /** The server's time, so the page can tell lateness by it rather than the device's clock. */
+      now: string;
       isAdvocate: boolean;
       consentPending: string[];
     }> {
@@ -320,6 +322,7 @@ export function createReviewService(deps: Deps) {
         items: posts.map((p) => presentQueueItem(p, ctx)),
         recent,
         open,
+        now: now.toISOString(),
         isAdvocate: access.isAdvocate,
         consentPending: access.consentPending,
       };

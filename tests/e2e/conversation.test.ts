@@ -46,6 +46,14 @@ async function open(user: UserDoc, path: string, moderator = false): Promise<Pag
   return page;
 }
 
+/** HARBOUR_SCREENSHOTS=<dir> keeps phone-width pictures of the pages for a human look. */
+async function snap(page: Page, name: string) {
+  const dir = process.env.HARBOUR_SCREENSHOTS;
+  if (!dir) return;
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}
+
 async function connected(page: Page) {
   // The client script has its socket once the catch-up request went out; give it a moment.
   await page.waitForLoadState('networkidle');
@@ -70,6 +78,7 @@ it('posts live from the composer, reaches another member without moving focus, k
   await own.waitFor();
   await expect(own.textContent()).resolves.toContain('Waiting for a moderator');
   await expect(authorPage.inputValue('#composer-body')).resolves.toBe('');
+  await snap(authorPage, 'conversation-author-waiting');
 
   // The other member is typing a reply draft; it must survive a reload.
   await otherPage.fill('#composer-body', 'my unsent draft');
@@ -84,6 +93,7 @@ it('posts live from the composer, reaches another member without moving focus, k
   // The moderator approves with the keyboard on the queue page.
   const queue = await open(mod, `/g/${group.slug}/queue`, true);
   await connected(queue);
+  await snap(queue, 'queue');
   await queue.keyboard.press('j');
   await queue.keyboard.press('a');
   await queue.locator('.queue-item').waitFor({ state: 'detached' });
@@ -91,9 +101,10 @@ it('posts live from the composer, reaches another member without moving focus, k
   // It arrives live at the other member, announced politely, focus left where it was.
   const arrived = otherPage.locator('#threads article.post', { hasText: 'Hello from the browser' });
   await arrived.waitFor();
-  await expect(otherPage.locator('#live').textContent()).resolves.toContain(
-    'Hello from the browser',
-  );
+  // The announcement is written a moment later (so screen readers notice the change).
+  await otherPage
+    .locator('#live', { hasText: 'Hello from the browser' })
+    .waitFor({ state: 'attached' });
   await expect(otherPage.evaluate(() => document.activeElement?.id)).resolves.toBe('composer-body');
   // The author's waiting copy is replaced by the published post, shown once.
   await authorPage
@@ -110,6 +121,15 @@ it('posts live from the composer, reaches another member without moving focus, k
     .locator('button[value="heart"]')
     .click();
   await authorPage.locator('.count[data-kind="heart"]', { hasText: '1' }).waitFor();
+  await snap(otherPage, 'conversation-member');
+
+  // Replying under the thread that arrived live: the reply waits in place, under its post.
+  const thread = otherPage.locator('#threads li.thread', { hasText: 'Hello from the browser' });
+  await thread.locator('summary').click();
+  await thread.locator('textarea[name="body"]').fill('Lovely to hear');
+  await thread.locator('button[type="submit"]', { hasText: 'Send for review' }).click();
+  await thread.locator('.replies article.own', { hasText: 'Lovely to hear' }).waitFor();
+  await expect(authorPage.locator('body').textContent()).resolves.not.toContain('Lovely to hear');
 
   expect(pageErrors).toEqual([]);
 }, 60_000);

@@ -389,6 +389,30 @@ describe('conversation, catch-up and reactions', () => {
     expect(rest.more).toBe(true);
   });
 
+  it('parallel publications get distinct sequence numbers; catch-up returns each once', async () => {
+    const s = await setup();
+    const submitted = [];
+    for (let i = 0; i < 12; i += 1) submitted.push(await submit(s.author, s.slug, `parallel ${i}`));
+    await Promise.all(
+      submitted.map((r, i) =>
+        reviews.approvePost(i % 2 ? s.mod : s.mod2, { postId: r.post.id, version: 1 }),
+      ),
+    );
+    const seen = new Map<string, number>();
+    let after = 0;
+    for (;;) {
+      const page = await posts.catchUp(s.other, { groupId: s.slug, afterSeq: after, limit: 5 });
+      for (const p of page.posts) {
+        expect(seen.has(p.id)).toBe(false);
+        seen.set(p.id, p.seq);
+      }
+      if (!page.more) break;
+      after = page.posts[page.posts.length - 1]!.seq;
+    }
+    expect([...seen.keys()].sort()).toEqual(submitted.map((r) => r.post.id).sort());
+    expect(new Set(seen.values()).size).toBe(12);
+  });
+
   it('counts unread posts and moves the marker forward', async () => {
     const s = await setup();
     const { post } = await submit(s.author, s.slug);
