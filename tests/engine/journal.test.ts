@@ -1,4 +1,4 @@
-import { mkdtemp, open, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -32,6 +32,12 @@ async function recovered(): Promise<StateModel> {
   return model;
 }
 
+async function overwrite(path: string, position: number, bytes: Buffer): Promise<void> {
+  const fh = await open(path, 'r+');
+  await fh.write(bytes, 0, bytes.length, position);
+  await fh.close();
+}
+
 async function segmentPath(): Promise<string> {
   const names = (await readdir(dir)).filter((n) => n.startsWith('journal-')).sort();
   return join(dir, names.at(-1) as string);
@@ -53,20 +59,25 @@ describe('journal', () => {
     expect(Object.values(again.snapshot()['app.posts'] ?? {})).toEqual([{ _id: 1, body: 'a2' }]);
   });
 
-  it('drops a torn last record entirely and keeps writing after it', async () => {
+  it.each([
+    ['cut short (an appended file)', 'truncate'],
+    ['ending in zeros (preallocated space)', 'zero'],
+  ])('drops a torn last record %s entirely and keeps writing after it', async (_, how) => {
     const model = new StateModel();
     const store = await openInto(model);
     await store.commit(model.write([put('posts', { _id: 1 })]));
-    const goodSize = (await stat(await segmentPath())).size;
+    const goodEnd = store.stats().journalBytes;
     // One record with two documents: after a crash both or neither must be there.
     await store.commit([put('posts', { _id: 2, x: 'y'.repeat(100) }), put('posts', { _id: 3 })]);
+    const dataEnd = store.stats().journalBytes;
     await store.close();
-    await truncate(await segmentPath(), (await stat(await segmentPath())).size - 7);
+    if (how === 'truncate') await truncate(await segmentPath(), dataEnd - 7);
+    else await overwrite(await segmentPath(), dataEnd - 7, Buffer.alloc(7));
 
     const again = new StateModel();
     const reopened = await openInto(again);
     expect(Object.values(again.snapshot()['app.posts'] ?? {})).toEqual([{ _id: 1 }]);
-    expect((await stat(await segmentPath())).size).toBe(goodSize);
+    expect(reopened.stats().journalBytes).toBe(goodEnd);
     await reopened.commit(again.write([put('posts', { _id: 4 })]));
     await reopened.close();
 
@@ -81,17 +92,24 @@ describe('journal', () => {
     const store = await openInto(model);
     await store.commit(model.write([put('posts', { _id: 1 })]));
     await store.commit([put('posts', { _id: 2, body: 'hello' })]);
+    const dataEnd = store.stats().journalBytes;
     await store.close();
-    const path = await segmentPath();
-    const fh = await open(path, 'r+');
-    const size = (await fh.stat()).size;
-    await fh.write(Buffer.from('X'), 0, 1, size - 3); // inside the last document
-    await fh.close();
+    await overwrite(await segmentPath(), dataEnd - 3, Buffer.from('X')); // inside the last document
 
     expect(Object.values((await recovered()).snapshot()['app.posts'] ?? {})).toEqual([{ _id: 1 }]);
   });
 
-  it('treats zero-filled garbage after the last record as a torn write', async () => {
+  it('keeps every commit when the journal grows past its preallocated space', async () => {
+    const model = new StateModel();
+    const store = await openInto(model, { preallocateBytes: 4096 });
+    for (let i = 0; i < 100; i++) {
+      await store.commit(model.write([put('posts', { _id: i, body: 'z'.repeat(200) })]));
+    }
+    await store.close();
+    expect((await recovered()).snapshot()).toEqual(model.snapshot());
+  });
+
+  it('treats zeros after the last record as free space, not damage', async () => {
     const model = new StateModel();
     const store = await openInto(model);
     await store.commit(model.write([put('posts', { _id: 1 })]));
@@ -208,6 +226,23 @@ describe('journal', () => {
       store = await openInto(again);
       expect(again.snapshot()).toEqual(model.snapshot());
     }
+    await store.close();
+  });
+
+  it('fails commits loudly, never hangs or acknowledges them, once the disk write fails', async () => {
+    const fatal: Error[] = [];
+    const store = await openInto(new StateModel(), { onFatal: (err) => fatal.push(err) });
+    await store.commit([put('posts', { _id: 1 })]);
+    // Simulate the disk failing under the journal: its file handle stops working.
+    await (store as unknown as { fh: { close(): Promise<void> } }).fh.close();
+    const inFlight = [
+      store.commit([put('posts', { _id: 2 })]),
+      store.commit([put('posts', { _id: 3 })]),
+    ];
+    await expect(inFlight[0]).rejects.toThrow(/journal write failed/);
+    await expect(inFlight[1]).rejects.toThrow(/journal write failed/);
+    await expect(store.commit([put('posts', { _id: 4 })])).rejects.toThrow(/journal write failed/);
+    expect(fatal).toHaveLength(1);
     await store.close();
   });
 

@@ -27,6 +27,11 @@ const env = z
       .int()
       .positive()
       .default(64 * 1024 * 1024),
+    /** Longest a group commit waits for more writers (default: adaptive, see journal.ts). */
+    HARBOUR_DB_GROUP_COMMIT_WAIT_MS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().min(0).max(50).optional(),
+    ),
     /** How often to check the journal's size. */
     HARBOUR_DB_COMPACT_CHECK_MS: z.coerce.number().int().positive().default(500),
     /** Set by startEmbeddedEngine: exit when the parent's end of stdin closes (parent died). */
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
   const store: JournalDurable = await openDurable({
     dir,
     apply: (op) => engine.apply(op),
+    groupCommitWaitMs: env.HARBOUR_DB_GROUP_COMMIT_WAIT_MS,
     log: (event, fields) => log.info({ event, ...fields }),
     onFatal: (err) => {
       log.fatal({ event: 'journal_failed', error: err.message });
@@ -92,13 +98,22 @@ async function main(): Promise<void> {
   });
   await lock.update({ host: env.HARBOUR_DB_HOST, port: server.port });
 
+  // Compact when the journal outgrows both the threshold and the last snapshot (so the cost of
+  // rewriting the state stays proportional to what was written). After a failure (e.g. a full
+  // disk) wait a minute rather than start a new journal segment every check.
+  let compactAfter = 0;
   const compactor = setInterval(() => {
     const s = store.stats();
-    if (stopping || s.journalBytes < Math.max(env.HARBOUR_DB_COMPACT_BYTES, s.snapshotBytes))
-      return;
+    if (stopping || Date.now() < compactAfter) return;
+    if (s.journalBytes < Math.max(env.HARBOUR_DB_COMPACT_BYTES, s.snapshotBytes)) return;
+    compactAfter = Number.MAX_SAFE_INTEGER; // one at a time
     store
       .compact(() => engine.dump())
+      .then(() => {
+        compactAfter = 0;
+      })
       .catch((err: Error) => {
+        compactAfter = Date.now() + 60_000;
         log.error({ event: 'compaction_failed', error: err.message });
       });
   }, env.HARBOUR_DB_COMPACT_CHECK_MS);

@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 
 export interface StartEngineOptions {
   dataDir: string;
@@ -38,8 +37,10 @@ function engineCommand(): string[] {
   if (__filename.endsWith('.js')) return [join(__dirname, 'main.js')];
   const mainTs = join(__dirname, 'main.ts');
   if (!existsSync(mainTs)) throw new Error(`embedded engine entry point not found: ${mainTs}`);
-  // An absolute URL, so the child finds tsx whatever its working directory is.
-  return ['--import', pathToFileURL(require.resolve('tsx')).href, mainTs];
+  // tsx's CommonJS hook only (our modules compile to CommonJS): it starts ~200 ms faster than
+  // `--import tsx`, which also spins up the ESM loader thread. An absolute path, so the child
+  // finds tsx whatever its working directory is.
+  return ['--require', require.resolve('tsx/cjs'), mainTs];
 }
 
 export async function startEmbeddedEngine(opts: StartEngineOptions): Promise<EmbeddedEngine> {

@@ -7,7 +7,7 @@
  * crash its state must be either the last acknowledged one or the one that was in flight.
  */
 import { createHash, randomInt } from 'node:crypto';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MongoClient, type Collection } from 'mongodb';
 import {
@@ -219,17 +219,28 @@ async function verify(
   for (const id of found.keys()) result.failures.push(`${phase}: unexpected document ${id}`);
 }
 
-/** Appends the first part (never all) of a real record to the last journal segment. */
+/**
+ * Writes the first part (never all) of a copy of a real record just after the last record of the
+ * last journal segment (into its zero-filled preallocated space, or past its end).
+ */
 async function tearJournalTail(dataDir: string): Promise<void> {
   const segments = (await readdir(dataDir)).filter((n) => n.startsWith('journal-')).sort();
   const path = join(dataDir, segments.at(-1) as string);
   const bytes = await readFile(path);
-  const magic = Buffer.from('HRB1', 'latin1');
-  const start = bytes.indexOf(magic, randomInt(Math.max(1, bytes.length - 4096), bytes.length));
-  const from = start >= 0 ? start : bytes.lastIndexOf(magic);
-  if (from < 0 || from + 8 > bytes.length) return;
-  const recordLength = 12 + bytes.readUInt32LE(from + 4);
-  await appendFile(path, bytes.subarray(from, from + randomInt(1, recordLength)));
+  const records: number[] = [];
+  let end = 0;
+  while (end + 12 <= bytes.length && bytes.readUInt32LE(end) === 0x31425248) {
+    const next = end + 12 + bytes.readUInt32LE(end + 4);
+    if (next > bytes.length) break;
+    records.push(end);
+    end = next;
+  }
+  const from = records[randomInt(records.length)] as number;
+  const length = 12 + bytes.readUInt32LE(from + 4);
+  const torn = Buffer.from(bytes.subarray(from, from + randomInt(1, length)));
+  const fh = await open(path, 'r+');
+  await fh.write(torn, 0, torn.length, end);
+  await fh.close();
 }
 
 function sleep(ms: number): Promise<void> {

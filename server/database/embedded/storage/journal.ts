@@ -38,6 +38,8 @@ export interface JournalOptions extends OpenOptions {
   onFatal?: (err: Error) => void;
   /** Longest a group commit waits for more commits to join it (default: the last fsync's time). */
   groupCommitWaitMs?: number;
+  /** Zero-filled space kept ahead of the journal's write position (default 8 MiB). */
+  preallocateBytes?: number;
   /** Target size of one snapshot chunk; the event loop is yielded to between chunks. */
   snapshotChunkBytes?: number;
 }
@@ -67,6 +69,10 @@ export class StorageCorruptError extends Error {
 
 class CompactionAborted extends Error {}
 
+const PREALLOCATE_BYTES = 8 * 1024 * 1024;
+/** A segment header record: 12 bytes of framing + kind byte + u32. */
+const HEADER_RECORD_BYTES = smallRecord(RecordKind.SegmentHeader, 0).length;
+
 const pad = (n: number): string => String(n).padStart(10, '0');
 const segmentName = (n: number): string => `journal-${pad(n)}.log`;
 const snapshotName = (n: number): string => `snapshot-${pad(n)}.snap`;
@@ -93,6 +99,8 @@ interface Recovered {
   segment: number;
   /** Valid length of the last segment (0 if it must be (re)created). */
   segmentEnd: number;
+  /** Size of the last segment's file, preallocated space included. */
+  segmentAllocated: number;
   olderSegmentBytes: number;
   snapshotBytes: number;
 }
@@ -129,6 +137,7 @@ async function recover(opts: JournalOptions): Promise<Recovered> {
 
   let olderSegmentBytes = 0;
   let segmentEnd = 0;
+  let segmentAllocated = 0;
   let replayed = 0;
   for (const [i, n] of live.entries()) {
     const path = join(dir, segmentName(n));
@@ -167,11 +176,19 @@ async function recover(opts: JournalOptions): Promise<Recovered> {
         droppedBytes: result.fileSize - result.goodEnd,
       });
     }
-    if (isLast) segmentEnd = result.goodEnd;
-    else olderSegmentBytes += result.goodEnd;
+    if (isLast) {
+      segmentEnd = result.goodEnd;
+      segmentAllocated = result.problem === undefined ? result.fileSize : result.goodEnd;
+    } else olderSegmentBytes += result.goodEnd;
   }
   log('storage_recovered', { snapshot: latest ?? null, segments: live.length, records: replayed });
-  return { segment: live.at(-1) ?? from, segmentEnd, olderSegmentBytes, snapshotBytes };
+  return {
+    segment: live.at(-1) ?? from,
+    segmentEnd,
+    segmentAllocated,
+    olderSegmentBytes,
+    snapshotBytes,
+  };
 }
 
 async function loadSnapshot(
@@ -220,6 +237,8 @@ class Journal implements JournalDurable {
   private fh: FileHandle | undefined;
   private segment: number;
   private offset: number;
+  /** Size of the current segment's file: zero-filled ahead of `offset` (see ensureAllocated). */
+  private allocated: number;
   private olderSegmentBytes: number;
   private snapshotBytes: number;
   private readonly queue: Item[] = [];
@@ -244,6 +263,7 @@ class Journal implements JournalDurable {
   ) {
     this.segment = recovered.segment;
     this.offset = recovered.segmentEnd;
+    this.allocated = recovered.segmentAllocated;
     this.olderSegmentBytes = recovered.olderSegmentBytes;
     this.snapshotBytes = recovered.snapshotBytes;
     this.fsync = opts.fsync ?? true;
@@ -257,13 +277,32 @@ class Journal implements JournalDurable {
       return;
     }
     this.fh = await this.createSegment(path, this.segment);
-    this.offset = (await this.fh.stat()).size;
+    this.offset = HEADER_RECORD_BYTES;
+  }
+
+  /**
+   * Keeps zero-filled space ahead of the write position. Overwriting allocated blocks lets
+   * fdatasync skip the file-size and block-allocation metadata an append would need: on the
+   * disks we measured it made fsyncs 2-5x faster, and fsyncs bound acknowledged writes/s.
+   */
+  private async ensureAllocated(fh: FileHandle, upTo: number): Promise<void> {
+    if (upTo <= this.allocated) return;
+    const step = this.opts.preallocateBytes ?? PREALLOCATE_BYTES;
+    const target = Math.max(upTo, this.allocated + step);
+    const zeros = Buffer.alloc(Math.min(target - this.allocated, 1024 * 1024));
+    for (let pos = this.allocated; pos < target; pos += zeros.length) {
+      await writeFully(fh, zeros.subarray(0, Math.min(zeros.length, target - pos)), pos);
+    }
+    await fh.sync();
+    this.allocated = target;
   }
 
   private async createSegment(path: string, n: number): Promise<FileHandle> {
     const fh = await open(path, 'w');
     try {
       await writeFully(fh, smallRecord(RecordKind.SegmentHeader, n), 0);
+      this.allocated = HEADER_RECORD_BYTES;
+      await this.ensureAllocated(fh, HEADER_RECORD_BYTES + 1);
       await fh.sync();
       await syncDir(this.opts.dir);
       return fh;
@@ -332,20 +371,24 @@ class Journal implements JournalDurable {
    */
   private async pump(): Promise<void> {
     this.pumping = true;
+    // Items taken off the queue but not yet settled: rejected too if the write fails.
+    let inFlight: Item[] = [];
     try {
       for (;;) {
         if (this.queue.length < this.expectedGroup) await this.gather();
         if (this.queue.length === 0) break;
         const head = this.queue[0] as Item;
         if (head.kind === 'switch') {
-          this.queue.shift();
+          inFlight = [this.queue.shift() as Item];
           await this.switchSegment();
+          inFlight = [];
           head.resolve();
           continue;
         }
         let n = 0;
         while (n < this.queue.length && (this.queue[n] as Item).kind !== 'switch') n++;
         const batch = this.queue.splice(0, n);
+        inFlight = batch;
         const bufs: Buffer[] = [];
         for (const item of batch) {
           if (item.kind !== 'data') continue;
@@ -356,6 +399,7 @@ class Journal implements JournalDurable {
           const data = bufs.length === 1 ? (bufs[0] as Buffer) : Buffer.concat(bufs);
           const fh = this.fh as FileHandle;
           const t0 = performance.now();
+          await this.ensureAllocated(fh, this.offset + data.length);
           await writeFully(fh, data, this.offset);
           this.offset += data.length;
           if (this.fsync) await fh.datasync();
@@ -366,20 +410,21 @@ class Journal implements JournalDurable {
         // Everyone who committed during this group's fsync, plus the group: the writers that
         // are active right now.
         this.expectedGroup = Math.max(1, bufs.length + this.queue.length);
+        inFlight = [];
         for (const item of batch) item.resolve();
       }
     } catch (err) {
-      this.fail(err instanceof Error ? err : new Error(String(err)));
+      this.fail(err instanceof Error ? err : new Error(String(err)), inFlight);
     } finally {
       this.pumping = false;
     }
   }
 
-  private fail(err: Error): void {
+  private fail(err: Error, inFlight: Item[]): void {
     // After a failed write or fsync the kernel may have dropped the dirty pages: retrying could
     // acknowledge data that is not on disk, so the journal refuses everything from now on.
     this.failed = new Error(`journal write failed: ${err.message}`);
-    for (const item of this.queue.splice(0)) item.reject(this.failed);
+    for (const item of [...inFlight, ...this.queue.splice(0)]) item.reject(this.failed);
     this.log('journal_failed', { error: err.message });
     this.opts.onFatal?.(this.failed);
   }
@@ -390,7 +435,7 @@ class Journal implements JournalDurable {
     const old = this.fh as FileHandle;
     this.fh = fh;
     this.olderSegmentBytes += this.offset;
-    this.offset = (await fh.stat()).size;
+    this.offset = HEADER_RECORD_BYTES;
     this.segment = next;
     await old.close();
   }
@@ -517,8 +562,11 @@ class Journal implements JournalDurable {
     await this.compaction?.catch(() => undefined);
     // Commits accepted before close still complete.
     if (!this.failed) await this.enqueue('barrier').catch(() => undefined);
-    await this.fh?.close();
+    const fh = this.fh;
     this.fh = undefined;
+    // After a failure the handle may be unusable too; closing it is then best effort.
+    if (this.failed) await fh?.close().catch(() => undefined);
+    else await fh?.close();
   }
 }
 

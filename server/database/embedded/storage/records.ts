@@ -50,6 +50,8 @@ export interface ScanResult {
   /** Offset just past the last valid record. */
   goodEnd: number;
   fileSize: number;
+  /** The file continues with zeros only after goodEnd (preallocated journal space): a clean end. */
+  zeroTail?: boolean;
   /** Why scanning stopped before the end of the file, if it did. */
   problem?: 'torn' | 'bad-magic' | 'bad-length' | 'bad-crc';
 }
@@ -87,8 +89,10 @@ export async function scanRecords(
       if (pos === fileSize) return { goodEnd: pos, fileSize };
       if (!(await ensure(HEADER_BYTES))) return { goodEnd: pos, fileSize, problem: 'torn' };
       const at = pos - bufStart;
-      if (buf.readUInt32LE(at) !== RECORD_MAGIC)
+      if (buf.readUInt32LE(at) !== RECORD_MAGIC) {
+        if (await zerosFrom(fh, pos, fileSize)) return { goodEnd: pos, fileSize, zeroTail: true };
         return { goodEnd: pos, fileSize, problem: 'bad-magic' };
+      }
       const len = buf.readUInt32LE(at + 4);
       if (len === 0 || len > MAX_RECORD_BYTES)
         return { goodEnd: pos, fileSize, problem: 'bad-length' };
@@ -105,6 +109,17 @@ export async function scanRecords(
   } finally {
     await fh.close();
   }
+}
+
+/** True if the file holds only zero bytes from `from` to `end`. */
+async function zerosFrom(fh: FileHandle, from: number, end: number): Promise<boolean> {
+  const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - from));
+  for (let pos = from; pos < end; pos += chunk.length) {
+    const view = chunk.subarray(0, Math.min(chunk.length, end - pos));
+    await readFully(fh, view, pos);
+    for (let i = 0; i < view.length; i++) if (view[i] !== 0) return false;
+  }
+  return true;
 }
 
 async function readFully(fh: FileHandle, into: Buffer, position: number): Promise<void> {
