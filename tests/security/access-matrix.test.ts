@@ -55,6 +55,32 @@ interface Answer {
   text: string;
 }
 
+/** Header problems of every HTML response the matrices see (all routes x all roles). */
+const headerProblems: unknown[] = [];
+const nonces = new Set<string>();
+let htmlResponses = 0;
+
+function checkHeaders(role: Role, path: string, headers: Record<string, string | undefined>): void {
+  if (!String(headers['content-type'] ?? '').startsWith('text/html')) return;
+  htmlResponses += 1;
+  const csp = String(headers['content-security-policy'] ?? '');
+  const nonce = /'nonce-([^']+)'/.exec(csp)?.[1] ?? '';
+  const problems: string[] = [];
+  if (Buffer.from(nonce, 'base64').length < 16) problems.push('nonce under 128 bits');
+  if (nonces.has(nonce)) problems.push('nonce reused');
+  nonces.add(nonce);
+  if (/unsafe-inline|unsafe-eval/.test(csp)) problems.push('unsafe-inline/eval');
+  if (!/object-src 'none'/.test(csp)) problems.push('object-src');
+  if (!/frame-ancestors 'none'/.test(csp)) problems.push('frame-ancestors');
+  if (headers['x-content-type-options'] !== 'nosniff') problems.push('nosniff');
+  if (headers['cross-origin-opener-policy'] !== 'same-origin') problems.push('COOP');
+  if (headers['x-powered-by'] !== undefined) problems.push('X-Powered-By');
+  if (role !== 'anonymous' && !/no-store/.test(String(headers['cache-control'] ?? ''))) {
+    problems.push('no-store missing while signed in');
+  }
+  if (problems.length) headerProblems.push({ role, path, problems });
+}
+
 async function send(
   role: Role,
   method: string,
@@ -79,6 +105,7 @@ async function send(
       .type('form')
       .send({ ...(row.body?.(g, people) ?? {}), _csrf: agent.csrf() });
   }
+  checkHeaders(role, path, res.headers as Record<string, string | undefined>);
   return { status: res.status, location: res.headers.location, text: res.text ?? '' };
 }
 
@@ -216,6 +243,13 @@ describe('HTTP access matrix', () => {
     }
     expect(failures).toEqual([]);
   }, 180_000);
+});
+
+describe('headers', () => {
+  it('every HTML response above had a fresh >=128-bit nonce CSP, nosniff, COOP, no X-Powered-By, no-store when signed in', () => {
+    expect(htmlResponses).toBeGreaterThan(200);
+    expect(headerProblems).toEqual([]);
+  });
 });
 
 describe('socket event access matrix', () => {
