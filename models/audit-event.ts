@@ -17,6 +17,10 @@ const auditEventSchema = new Schema({
   reason: { type: String, maxlength: 2000 },
   /** Small typed facts per action (roles granted, counts); ids and codes only. */
   meta: { type: Schema.Types.Mixed },
+  /** SHA-256 of (reason, meta): what the chain covers, so retention can drop old details. */
+  detailDigest: { type: String },
+  /** When retention removed reason/meta (the digest stays, the chain still verifies). */
+  detailPurgedAt: { type: Date, default: null },
   at: { type: Date, required: true },
   seq: { type: Number, required: true },
   prevHash: { type: String, required: true },
@@ -26,6 +30,8 @@ auditEventSchema.index({ key: 1 }, { unique: true });
 auditEventSchema.index({ seq: 1 }, { unique: true });
 auditEventSchema.index({ group: 1, at: -1 });
 auditEventSchema.index({ actor: 1, at: -1 });
+// Decisions about one post or membership (a member's own decisions page).
+auditEventSchema.index({ targetType: 1, targetId: 1 });
 
 export type AuditEventFields = InferSchemaType<typeof auditEventSchema>;
 export type AuditEventDoc = AuditEventFields & { _id: Types.ObjectId };

@@ -13,6 +13,11 @@ export const NOTIFICATION_KINDS = [
   'threat_alert',
   'document_version',
   'membership_changed',
+  'report_received',
+  'appeal_assigned',
+  'appeal_decided',
+  'private_message',
+  'pm_reported',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

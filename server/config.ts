@@ -52,6 +52,15 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   INSTANCE_ID: z.string().min(1).optional(),
   HTTPS: booleanFromEnv.optional(),
+  // Retention (days; see docs: privacy). 0 keeps for ever.
+  RETENTION_REJECTED_POSTS_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  RETENTION_WITHDRAWN_POSTS_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  RETENTION_EXPIRED_INVITATIONS_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  RETENTION_NOTIFICATIONS_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
+  RETENTION_AUDIT_DETAIL_DAYS: z.coerce.number().int().min(0).max(36500).default(730),
+  EXPORT_KEEP_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+  /** How often the scheduler looks for due work (retention daily, digests, exports). */
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86400).default(60),
 });
 
 export interface Config {
@@ -77,6 +86,18 @@ export interface Config {
   instanceId: string;
   /** Cookies are Secure and HSTS is sent. */
   secureCookies: boolean;
+  retention: RetentionConfig;
+  exportKeepDays: number;
+  schedulerIntervalMs: number;
+}
+
+/** Days after which each kind of record is purged by the retention job (0: never). */
+export interface RetentionConfig {
+  rejectedPostsDays: number;
+  withdrawnPostsDays: number;
+  expiredInvitationsDays: number;
+  notificationsDays: number;
+  auditDetailDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -120,6 +141,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     instanceId: e.INSTANCE_ID ?? `${process.pid}`,
     secureCookies,
+    retention: {
+      rejectedPostsDays: e.RETENTION_REJECTED_POSTS_DAYS,
+      withdrawnPostsDays: e.RETENTION_WITHDRAWN_POSTS_DAYS,
+      expiredInvitationsDays: e.RETENTION_EXPIRED_INVITATIONS_DAYS,
+      notificationsDays: e.RETENTION_NOTIFICATIONS_DAYS,
+      auditDetailDays: e.RETENTION_AUDIT_DETAIL_DAYS,
+    },
+    exportKeepDays: e.EXPORT_KEEP_DAYS,
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_SECONDS * 1000,
   };
 }
 

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'csrf_invalid'
   | 'payload_too_large'
   | 'unavailable'
+  | 'pm_not_allowed'
   | 'internal';
 
 export interface FieldIssue {

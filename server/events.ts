@@ -27,7 +27,11 @@ export interface DomainEventMap {
     userId: string;
     status: 'active' | 'removed' | 'left' | 'suspended' | 'muted';
   };
+  /** Reports on a group's posts changed (new, handled): the moderators' reports tab refreshes. */
+  'reports.changed': { groupId: string; postId: string };
   'notification.created': { userId: string; notificationId: string };
+  /** A private message was stored: delivered live to both participants' `user:<id>` rooms. */
+  'pm.message': { threadId: string; messageId: string; participants: string[] };
   /** All of a user's live connections must end (logout everywhere, password change, erasure). */
   'user.sessions_revoked': { userId: string };
   /** One session ended (sign-out): the sockets opened with it must close. */

@@ -11,8 +11,10 @@ import { appKit } from './http/app-kit';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { createServices } from './services';
+import { startSanctionSweep } from './services/sanction-sweep';
 import { ensureDefaultDocuments } from './services/consent';
 import { attachBroadcasters, createSocketServer } from './sockets';
+import { startScheduler } from './services/scheduler';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -56,7 +58,14 @@ async function main(): Promise<void> {
   // Slow or stalled clients must not hold connections open.
   applyServerLimits(server);
   const io = createSocketServer(server, deps, services, appKit(app));
-  const detach = attachBroadcasters(io, deps);
+  const detachBroadcasters = attachBroadcasters(io, deps);
+  // Sanctions are enforced by their end dates on every request; this sweep only clears expired
+  // ones and tells live clients, once a minute.
+  const stopSweep = startSanctionSweep(services, log, 60_000);
+  const detach = () => {
+    stopSweep();
+    detachBroadcasters();
+  };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -64,6 +73,8 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, url: config.publicUrl }, 'Harbour is listening');
+  // Background jobs (retention, digests, exports), each under a database lease.
+  const stopScheduler = startScheduler(deps, services);
 
   const setupLink = await services.accounts.createSetupLinkIfNeeded();
   if (setupLink) {
@@ -93,6 +104,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      stopScheduler();
       detach();
       // Tell live clients to come back later, then stop accepting (io.close closes the server);
       // requests already running finish first.

@@ -3,9 +3,13 @@
  * functions for strings with values.
  */
 import { groupsEn } from './en-groups';
+import { moderationEn } from './en-moderation';
+import { privacyEn } from './en-privacy';
 
 export const en = {
   ...groupsEn,
+  ...moderationEn,
+  ...privacyEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

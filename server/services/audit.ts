@@ -78,10 +78,25 @@ export interface ChainedFields {
   reason: string | null;
   meta: AuditMeta | null;
   at: Date;
+  /** Set only for a record whose reason/meta were purged by retention: the digest stored then. */
+  detailDigest?: string;
+}
+
+/**
+ * The chain covers a digest of the detail (reason + meta), not the detail itself, so retention can
+ * drop old details while the chain still verifies; while the detail is present, changing it
+ * changes the digest and breaks the chain exactly as before.
+ */
+export function auditDetailDigest(reason: string | null, meta: AuditMeta | null): string {
+  return createHash('sha256').update(canonicalJson({ reason, meta })).digest('hex');
 }
 
 export function hashAuditRecord(fields: ChainedFields): string {
-  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
+  const { reason, meta, detailDigest, ...rest } = fields;
+  const detail = detailDigest ?? auditDetailDigest(reason, meta);
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, detail }))
+    .digest('hex');
 }
 
 function idString(id: IdLike | null | undefined): string | null {
@@ -104,6 +119,7 @@ export function chainedFieldsOf(doc: AuditEventDoc): ChainedFields {
     reason: doc.reason ?? null,
     meta: (doc.meta as AuditMeta | undefined) ?? null,
     at: doc.at,
+    detailDigest: doc.detailPurgedAt ? (doc.detailDigest ?? undefined) : undefined,
   };
 }
 
@@ -172,6 +188,7 @@ export async function recordAudit(deps: Deps, input: AuditInput): Promise<AuditE
         ruleId: input.ruleId,
         reason: input.reason,
         meta: input.meta,
+        detailDigest: auditDetailDigest(fields.reason, fields.meta),
         hash,
       });
       return created.toObject() as AuditEventDoc;

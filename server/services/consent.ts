@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import { Consent, DocumentVersion, Group, type GroupDoc } from '../../models';
+import { Consent, DocumentVersion, Group, Membership, User, type GroupDoc } from '../../models';
 import type { DocumentKind } from '../../models/document-version';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
@@ -14,6 +14,7 @@ import {
   siteDocumentInputSchema,
 } from '../schemas/groups';
 import { recordAudit } from './audit';
+import { createNotifications } from './notifications';
 import { pendingConsents, requireGroupAccess } from './group-access';
 
 /**
@@ -230,7 +231,41 @@ export async function publishGroupDocumentVersion(
     targetId: `${change.kind}:${next}`,
     meta: { kind: change.kind, version: next },
   });
+  await notifyDocumentVersion(deps, group, actorId);
   return next;
+}
+
+/** New site terms or privacy notice: every active account but the publisher is told. */
+async function notifySiteDocument(deps: Deps, actorId: Types.ObjectId) {
+  const cursor = User.find({ status: 'active' }).select({ _id: 1 }).lean().cursor();
+  let batch: Array<{ userId: Types.ObjectId; kind: 'document_version' }> = [];
+  for await (const u of cursor) {
+    if (String(u._id) === String(actorId)) continue;
+    batch.push({ userId: u._id as Types.ObjectId, kind: 'document_version' });
+    if (batch.length === 500) {
+      await createNotifications(deps, batch);
+      batch = [];
+    }
+  }
+  await createNotifications(deps, batch);
+}
+
+/** Every active member but the publisher is told there is something new to accept. */
+async function notifyDocumentVersion(deps: Deps, group: GroupDoc, actorId: Types.ObjectId) {
+  const members = await Membership.find({ group: group._id, status: 'active' })
+    .select({ user: 1 })
+    .lean();
+  await createNotifications(
+    deps,
+    members
+      .filter((m) => String(m.user) !== String(actorId))
+      .map((m) => ({
+        userId: m.user,
+        kind: 'document_version' as const,
+        groupId: group._id,
+        data: { groupSlug: group.slug, groupName: group.name },
+      })),
+  );
 }
 
 export function createConsentService(deps: Deps) {
@@ -263,6 +298,7 @@ export function createConsentService(deps: Deps) {
         targetId: `${data.kind}:${version}`,
         meta: { kind: data.kind, version },
       });
+      await notifySiteDocument(deps, actor.userId);
       return toView(doc.toObject());
     },
 

@@ -10,6 +10,18 @@ import { createMembershipService } from './memberships';
 import { createNotificationService } from './notifications';
 import { createPostService } from './posts';
 import { createReviewService } from './reviews';
+import { createModerationService } from './moderation';
+import { createReportService } from './reports';
+import { createSanctionService } from './sanctions';
+import { createHandbookService } from './handbook';
+import { createAppealService } from './appeals';
+import { createAuditBrowseService } from './audit-browse';
+import { createJournalService } from './journal';
+import { createInsightsService } from './insights';
+import { createDataExportService } from './data-export';
+import { createErasureService } from './erasure';
+import { createNotificationSettingsService } from './notification-delivery';
+import { createPrivateMessageService } from './private-messages';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -17,6 +29,7 @@ import { createReviewService } from './reviews';
  * `createXService(deps)`; add it below.
  */
 export function createServices(deps: Deps) {
+  const moderation = createModerationService(deps);
   return {
     deps,
     accounts: createAccountService(deps),
@@ -30,6 +43,18 @@ export function createServices(deps: Deps) {
     posts: createPostService(deps),
     reviews: createReviewService(deps),
     notifications: createNotificationService(deps),
+    moderation,
+    reports: createReportService(deps),
+    sanctions: createSanctionService(deps),
+    handbook: createHandbookService(deps),
+    appeals: createAppealService(deps, moderation),
+    auditLog: createAuditBrowseService(deps),
+    journal: createJournalService(deps),
+    insights: createInsightsService(deps),
+    notificationSettings: createNotificationSettingsService(deps),
+    dataExport: createDataExportService(deps),
+    erasure: createErasureService(deps),
+    privateMessages: createPrivateMessageService(deps),
   };
 }
 

@@ -4,7 +4,6 @@ import {
   Group,
   Invitation,
   Membership,
-  Notification,
   User,
   type GroupDoc,
   type InvitationDoc,
@@ -25,6 +24,7 @@ import {
 } from '../schemas/groups';
 import { createAccount, EmailTakenError, checkPasswordOrThrow } from './account-creation';
 import { recordAudit } from './audit';
+import { createNotifications } from './notifications';
 import { documentsFor, recordConsents, type DocumentView } from './consent';
 import { currentSiteVersions } from './documents';
 import { pendingConsents, requireGroupAccess } from './group-access';
@@ -255,22 +255,16 @@ export function createInvitationService(deps: Deps) {
   }
 
   /** Tells the advocate their invitation was used (ids only: the name shows in the group). */
-  async function notifyInviter(
-    invitation: InvitationDoc,
-    group: GroupDoc,
-    at: Date,
-  ): Promise<void> {
-    const notification = await Notification.create({
-      user: invitation.createdBy,
-      kind: 'invitation_accepted',
-      group: group._id,
-      data: { invitationId: invitation._id.toHexString() },
-      createdAt: at,
-    });
-    deps.events.emit('notification.created', {
-      userId: String(invitation.createdBy),
-      notificationId: notification._id.toHexString(),
-    });
+  async function notifyInviter(invitation: InvitationDoc, group: GroupDoc): Promise<void> {
+    // Through createNotifications so the advocate's app/e-mail settings apply.
+    await createNotifications(deps, [
+      {
+        userId: invitation.createdBy,
+        kind: 'invitation_accepted',
+        groupId: group._id,
+        data: { groupSlug: group.slug, groupName: group.name },
+      },
+    ]);
   }
 
   return {
@@ -426,7 +420,7 @@ export function createInvitationService(deps: Deps) {
           usesLeft: consumed.usesLeft,
         },
       });
-      await notifyInviter(r.invitation, r.group, now);
+      await notifyInviter(r.invitation, r.group);
       deps.events.emit('membership.changed', {
         groupId: groupOut.id,
         userId: userId.toHexString(),

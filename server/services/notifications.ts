@@ -4,6 +4,8 @@ import { Group, Notification, type NotificationDoc, type NotificationKind } from
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
+import { toolkitNotificationHref, toolkitNotificationText } from './toolkit-notifications';
+import { planDelivery, sendImmediateEmails } from './notification-delivery';
 
 /**
  * In-app notifications. Created by the services that cause them (after their write), pushed live
@@ -20,6 +22,12 @@ export interface NotificationData {
   count?: number;
   priority?: boolean;
   guidance?: string;
+  /** Toolkit notices: 'muted' | 'suspended' | 'active' | 'removed', an end time, an outcome. */
+  status?: string;
+  until?: string;
+  outcome?: string;
+  /** Private message conversation (no text of the message). */
+  threadId?: string;
 }
 
 export interface NewNotification {
@@ -33,6 +41,14 @@ export interface NewNotification {
 const oid = (v: Types.ObjectId | string) => new Types.ObjectId(String(v));
 
 export async function createNotifications(deps: Deps, items: NewNotification[]): Promise<void> {
+  if (items.length === 0) return;
+  // Each person's settings decide app and e-mail delivery (server/services/notification-delivery).
+  const plan = await planDelivery(items);
+  await storeNotifications(deps, plan.inApp);
+  await sendImmediateEmails(deps, plan.emailNow);
+}
+
+async function storeNotifications(deps: Deps, items: NewNotification[]): Promise<void> {
   if (items.length === 0) return;
   const now = deps.clock.now();
   const docs = await Notification.insertMany(
@@ -133,19 +149,21 @@ export function presentNotification(
     case 'queue_item':
       text = data.priority ? t.queue_priority(group) : t.queue_item(group);
       break;
+    case 'document_version':
+    case 'queue_waiting':
+      text = en.notificationsExtra[n.kind](group);
+      break;
+    case 'private_message':
+      text = en.notificationsExtra.private_message;
+      break;
+    case 'pm_reported':
+      text = en.notificationsExtra.pm_reported(group);
+      break;
     default:
-      text = t.other;
+      text = toolkitNotificationText(n.kind, data) ?? t.other;
   }
   const slug = data.groupSlug ?? known?.slug;
-  let href: string | null = null;
-  if (slug) {
-    href =
-      n.kind === 'queue_item' || n.kind === 'threat_alert'
-        ? `/g/${slug}/queue`
-        : n.kind === 'invitation_accepted'
-          ? `/g/${slug}/members`
-          : `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
-  }
+  const href = toolkitNotificationHref(n.kind, slug) ?? notificationHref(n, data, slug);
   return {
     id: String(n._id),
     kind: n.kind,
@@ -153,7 +171,13 @@ export function presentNotification(
     href,
     createdAt: n.createdAt.toISOString(),
     read: !!n.readAt,
-    note: n.kind === 'post_rejected' ? (data.note ?? null) : null,
+    note:
+      n.kind === 'post_rejected' ||
+      n.kind === 'post_hidden' ||
+      n.kind === 'appeal_decided' ||
+      n.kind === 'membership_changed'
+        ? (data.note ?? null)
+        : null,
     guidance: n.kind === 'threat_alert' ? (data.guidance ?? null) : null,
   };
 }
@@ -200,4 +224,23 @@ export function createNotificationService(deps: Deps) {
       return result.modifiedCount;
     },
   };
+}
+
+/** Where a notification leads (conversation, queue, private messages, documents). */
+function notificationHref(
+  n: Pick<NotificationDoc, 'kind' | 'post'>,
+  data: NotificationData,
+  slug: string | undefined,
+): string | null {
+  if (n.kind === 'private_message') {
+    return data.threadId ? `/me/messages/${data.threadId}` : '/me/messages';
+  }
+  if (!slug) return null;
+  if (n.kind === 'pm_reported') return `/g/${slug}/messages/reported`;
+  if (n.kind === 'document_version') return `/g/${slug}/documents`;
+  if (n.kind === 'queue_item' || n.kind === 'threat_alert' || n.kind === 'queue_waiting') {
+    return `/g/${slug}/queue`;
+  }
+  if (n.kind === 'invitation_accepted') return `/g/${slug}/members`;
+  return `/g/${slug}/conversation${n.post ? `#post-${String(n.post)}` : ''}`;
 }

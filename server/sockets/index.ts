@@ -14,6 +14,8 @@ import { en } from '../i18n/en';
 import type { Services } from '../services';
 import type { Ack, SocketHandlerSpec } from './define-handler';
 import { attachBroadcaster } from './broadcaster';
+import { attachModerationBroadcaster } from './moderation-broadcaster';
+import { attachPmBroadcaster } from './pm-broadcaster';
 import { allHandlers } from './handlers';
 import '../http/types';
 
@@ -266,6 +268,8 @@ export function attachBroadcasters(io: Server, deps: Deps): () => void {
       io.in(sessionRoom(sessionId)).disconnectSockets(true);
     }),
     attachBroadcaster(io, deps),
+    attachModerationBroadcaster(io, deps),
+    attachPmBroadcaster(io, deps),
   ];
   return () => offs.forEach((off) => off());
 }

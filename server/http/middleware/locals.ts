@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { CsrfSync } from 'csrf-sync';
+import { Notification } from '../../../models';
 import { en } from '../../i18n/en';
 import '../types';
 
@@ -33,6 +34,16 @@ export function viewLocals(csrf: CsrfSync): RequestHandler {
     }) as typeof res.render;
     // A token is made for pages (forms need it) and reused for everything after.
     res.locals.csrfToken = wantsPage || req.user ? csrf.generateToken(req) : '';
+    // The unread badge in the header nav (pages only; one indexed count).
+    if (wantsPage && res.locals.viewer && actor) {
+      Notification.countDocuments({ user: actor.userId, readAt: null })
+        .then((n) => {
+          res.locals.unreadNotifications = n;
+          next();
+        })
+        .catch(next);
+      return;
+    }
     next();
   };
 }

@@ -7,6 +7,13 @@ import { conversationRoutes } from './conversation';
 import { groupRoutes } from './groups';
 import { homeRoutes } from './home';
 import { moderationRoutes } from './moderation';
+import { reportRoutes } from './reports';
+import { sanctionRoutes } from './sanctions';
+import { appealRoutes } from './appeals';
+import { handbookRoutes } from './handbook';
+import { insightRoutes } from './insights';
+import { messageRoutes } from './messages';
+import { privacyRoutes } from './privacy';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -18,4 +25,11 @@ export const allRoutes: RouteSpec[] = [
   ...groupRoutes,
   ...conversationRoutes,
   ...moderationRoutes,
+  ...reportRoutes,
+  ...sanctionRoutes,
+  ...appealRoutes,
+  ...handbookRoutes,
+  ...insightRoutes,
+  ...privacyRoutes,
+  ...messageRoutes,
 ];

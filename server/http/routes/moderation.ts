@@ -34,7 +34,9 @@ async function renderQueue(
   view: 'pages/moderation/queue' | 'pages/moderation/items',
 ): Promise<void> {
   const queue = await services.reviews.listQueue(actor, { group: slug });
-  res.render(view, { title: en.moderation.pageTitle(queue.group.name), queue });
+  // Saved replies and the privacy statement for notes (moderators' handbook).
+  const tools = await services.handbook.noteTools(actor, { group: slug });
+  res.render(view, { title: en.moderation.pageTitle(queue.group.name), queue, tools });
 }
 
 /** Runs a decision; conflicts (decided elsewhere, claimed) come back as a message on the queue. */

@@ -235,9 +235,20 @@ async function tearJournalTail(dataDir: string): Promise<void> {
     records.push(end);
     end = next;
   }
-  const from = records[randomInt(records.length)] as number;
-  const length = 12 + bytes.readUInt32LE(from + 4);
-  const torn = Buffer.from(bytes.subarray(from, from + randomInt(1, length)));
+  // Copy a prefix of a real record whose missing rest holds a non-zero byte: the space it lands
+  // in is zero-filled, and a prefix completed by zeros into the very same record (a segment
+  // header ends in zero bytes) would not be torn at all.
+  let from = 0;
+  let cut = 0;
+  for (let tries = 0; cut === 0 && tries < 100; tries++) {
+    from = records[randomInt(records.length)] as number;
+    const length = 12 + bytes.readUInt32LE(from + 4);
+    let lastNonZero = length - 1;
+    while (lastNonZero > 0 && bytes[from + lastNonZero] === 0) lastNonZero--;
+    if (lastNonZero > 0) cut = randomInt(1, lastNonZero + 1);
+  }
+  if (cut === 0) return;
+  const torn = Buffer.from(bytes.subarray(from, from + cut));
   const fh = await open(path, 'r+');
   await fh.write(torn, 0, torn.length, end);
   await fh.close();
