@@ -123,13 +123,27 @@ function leaks(role: Role, a: Answer, g: GroupFixture, path: string): string[] {
     // The invitation page names its group to whoever holds the link (its purpose), and
     // administrators manage every group by name.
     const namesGroup =
-      path.startsWith('/invitations/') || (role === 'admin' && path.startsWith('/admin'));
+      path.startsWith('/invitations/') ||
+      (role === 'admin' && (path.startsWith('/admin') || /\/(audit|insights)\b/.test(path)));
     if (!namesGroup) secretsFor.push(g.secrets.name);
   } else if (role !== 'member' && role !== 'moderator') {
     secretsFor.push(g.secrets.pending, g.secrets.rejected);
   }
   for (const s of secretsFor) if (a.text.includes(s)) found.push(s);
   return found;
+}
+
+const MISSING_SLUG = 'no-such-group-anywhere';
+
+/** The same request as `role` against a group that does not exist (null if not group-scoped). */
+async function answerForMissingGroup(
+  role: Role,
+  route: (typeof allRoutes)[number],
+  row: RouteRow,
+): Promise<Answer | null> {
+  if (!OUTSIDE_A.includes(role) || !/:slug\b/.test(route.path)) return null;
+  const params = { ...(row.params?.(shared.a) ?? {}), slug: MISSING_SLUG };
+  return send(role, route.method, fill(route.path, params), row, shared.a);
 }
 
 /** What a refused role must see. */
@@ -168,7 +182,17 @@ describe('HTTP access matrix', () => {
         if (row.allow.includes(role)) continue;
         const a = await send(role, route.method, path, row, shared.a);
         if (!refusedAsExpected(role, route, row, a)) {
-          failures.push({ route: key(route), role, status: a.status, location: a.location });
+          // Outside the group, the answer must be exactly a missing group's answer.
+          const missing = await answerForMissingGroup(role, route, row);
+          const same =
+            missing !== null &&
+            a.status >= 300 &&
+            missing.status === a.status &&
+            (missing.location ?? '').replace(MISSING_SLUG, shared.a.group.slug) ===
+              (a.location ?? '');
+          if (!same) {
+            failures.push({ route: key(route), role, status: a.status, location: a.location });
+          }
         }
         const leaked = leaks(role, a, shared.a, path);
         if (leaked.length) failures.push({ route: key(route), role, leaked });
@@ -190,7 +214,9 @@ describe('HTTP access matrix', () => {
 
   it("refuses other groups' object ids under one's own group (404) in both directions", async () => {
     const failures: unknown[] = [];
-    for (const route of allRoutes.filter((r) => /:(postId|id)\b/.test(r.path))) {
+    for (const route of allRoutes.filter(
+      (r) => /:slug\b/.test(r.path) && /:(postId|id)\b/.test(r.path),
+    )) {
       const row = routeTable[key(route)];
       if (!row?.params || route.access === 'admin') continue;
       // A's moderator/advocate with A's slug and B's object; B's staff with B's slug and A's object.

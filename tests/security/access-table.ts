@@ -38,6 +38,17 @@ const slug = (g: GroupFixture) => ({ slug: g.group.slug });
 const pending = (g: GroupFixture) => ({ slug: g.group.slug, postId: g.pendingPostId });
 const approved = (g: GroupFixture) => ({ slug: g.group.slug, postId: g.approvedPostId });
 const groupId = (g: GroupFixture) => ({ id: String(g.group._id) });
+const target = (g: GroupFixture) => ({ slug: g.group.slug, userId: g.targetUserId });
+/**
+ * Form routes of the moderation and privacy areas answer a refused person inside the group
+ * with a redirect back (flash message) or a validation answer, not 403/404; outsiders are
+ * checked against a missing group's answer like everywhere else.
+ */
+const LATE = { refused: [303, 403, 404, 422] } as const;
+/** Readers of A other than the approved post's author (nobody reports their own post). */
+const NOT_AUTHOR: Role[] = ['advocate', 'moderator', 'muted'];
+/** A well-formed id of nothing. */
+const MISSING_ID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const text = 'A kind and ordinary message for the group.';
 
 export const routeTable: Record<string, RouteRow> = {
@@ -225,6 +236,180 @@ export const routeTable: Record<string, RouteRow> = {
     params: slug,
     body: (g) => ({ items: [`${g.pendingPostId}:1`] }),
   },
+  // Moderation (issue 7): reports, hide/restore, sanctions, decisions and appeals, audit,
+  // handbook, journal and insights. Objects that the fixture does not make (appeals, handbook
+  // replies, decisions) use a well-formed missing id: the allowed role reaches the service and
+  // hears "not found" for the object, everyone else is refused before that.
+  // `member` wrote the post: nobody reports their own post (the page is not there for them).
+  'get /g/:slug/posts/:postId/report': {
+    allow: NOT_AUTHOR,
+    params: approved,
+    refused: [404],
+  },
+  'post /g/:slug/posts/:postId/report': {
+    ...LATE,
+    allow: NOT_AUTHOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind', note: 'Please look' }),
+    ok: [200, 201, 303, 409, 422],
+  },
+  'post /api/posts/:postId/report': {
+    ...LATE,
+    allow: NOT_AUTHOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind' }),
+    ok: [200, 201, 409, 422],
+  },
+  'get /g/:slug/reports': { allow: MODERATOR, params: slug },
+  'get /g/:slug/reports/items': { allow: MODERATOR, params: slug },
+  'get /api/groups/:slug/reports': { allow: MODERATOR, params: slug },
+  'post /g/:slug/reports/:postId/dismiss': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    ok: [303, 404, 409, 422],
+  },
+  'get /g/:slug/posts/:postId/moderate': { allow: MODERATOR, params: approved },
+  'post /g/:slug/posts/:postId/hide': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind', version: '2' }),
+  },
+  'post /g/:slug/posts/:postId/restore': { ...LATE, allow: MODERATOR, params: approved },
+  'post /api/posts/:postId/hide': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind', version: 2 }),
+  },
+  'post /api/posts/:postId/restore': { ...LATE, allow: MODERATOR, params: approved },
+  'get /g/:slug/sanctions': { allow: MODERATOR, params: slug },
+  'get /g/:slug/sanctions/:userId': { allow: MODERATOR, params: target },
+  'post /g/:slug/sanctions/:userId': {
+    ...LATE,
+    allow: MODERATOR,
+    params: target,
+    body: () => ({ kind: 'mute', days: '1', reason: 'Cooling off', ruleId: 'r-kind' }),
+  },
+  'post /g/:slug/sanctions/:userId/lift': {
+    ...LATE,
+    allow: MODERATOR,
+    params: target,
+    ok: [303, 404, 409, 422],
+  },
+  'post /g/:slug/sanctions/:userId/remove': {
+    ...LATE,
+    allow: MODERATOR,
+    params: target,
+    body: () => ({ reason: 'Repeated abuse', ruleId: 'r-kind' }),
+  },
+  'post /api/groups/:slug/sanctions': {
+    ...LATE,
+    allow: MODERATOR,
+    params: slug,
+    body: (_g, p) => ({ userId: String(p.users.target._id), kind: 'mute', days: 1 }),
+    ok: [200, 201, 409, 422],
+  },
+  'get /me/decisions': { allow: SIGNED_IN },
+  'get /api/me/decisions': { allow: SIGNED_IN },
+  'post /me/decisions/:decisionId/appeal': {
+    allow: SIGNED_IN,
+    params: () => ({ decisionId: MISSING_ID }),
+    ok: [303, 404, 422],
+  },
+  'post /api/me/decisions/:decisionId/appeal': {
+    allow: SIGNED_IN,
+    params: () => ({ decisionId: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'get /g/:slug/appeals': { allow: MODERATOR, params: slug },
+  'post /g/:slug/appeals/:appealId': {
+    ...LATE,
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, appealId: MISSING_ID }),
+    ok: [303, 404, 422],
+  },
+  // Administrators oversee every group's trail and figures (ids and counts only).
+  'get /g/:slug/audit': { allow: [...MODERATOR, 'admin'], params: slug },
+  'get /admin/audit/browse': { allow: ADMIN },
+  // The audit API answers only for groups the caller moderates (or everything for admins).
+  'get /api/audit': { allow: SIGNED_IN, ok: [200, 404] },
+  'get /g/:slug/handbook': { allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/plan': { ...LATE, allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/rules': { ...LATE, allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/replies': { ...LATE, allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/replies/:replyId/delete': {
+    ...LATE,
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, replyId: MISSING_ID }),
+    ok: [303, 404, 422],
+  },
+  'post /g/:slug/handbook/privacy': { ...LATE, allow: MODERATOR, params: slug },
+  'get /api/groups/:slug/note-tools': { allow: MODERATOR, params: slug },
+  'get /vendor/chart.umd.js': { allow: ROLES },
+  'get /g/:slug/journal': { allow: MODERATOR, params: slug },
+  'get /g/:slug/journal.csv': { allow: MODERATOR, params: slug },
+  'post /g/:slug/journal/notes': {
+    ...LATE,
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ note: 'A note' }),
+  },
+  'get /g/:slug/insights': { allow: [...MODERATOR, 'admin'], params: slug },
+  'get /admin/insights': { allow: ADMIN },
+  'get /api/groups/:slug/insights': { allow: [...MODERATOR, 'admin'], params: slug },
+
+  // Privacy (issue 8): notification settings, data export, deletion, private messages.
+  'get /me/notifications/settings': { allow: SIGNED_IN },
+  'post /me/notifications/settings': { allow: SIGNED_IN },
+  'get /me/data': { allow: SIGNED_IN },
+  'post /me/data/export': { allow: SIGNED_IN, ok: [200, 202, 303, 409, 422] },
+  'get /me/data/export/:id/:format': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID, format: 'json' }),
+    ok: [404],
+  },
+  // With a wrong password: the account stays (the matrix must not delete its own people).
+  'post /me/delete': {
+    allow: SIGNED_IN,
+    body: () => ({ password: 'not the password' }),
+    endsSession: true,
+  },
+  'get /admin/accounts': { allow: ADMIN },
+  'post /admin/accounts/erase': { allow: ADMIN },
+  'post /admin/accounts/memorial': { allow: ADMIN },
+  'post /admin/retention/run': { allow: ADMIN },
+  'get /me/messages': { allow: SIGNED_IN },
+  'post /me/messages': { allow: SIGNED_IN },
+  'get /me/messages/:id': { allow: SIGNED_IN, params: () => ({ id: MISSING_ID }), ok: [404] },
+  'post /me/messages/:id/send': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'post /me/messages/:id/respond': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'post /me/messages/:id/block': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'post /me/messages/:id/report': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'get /g/:slug/messages/reported': { allow: MODERATOR, params: slug },
+  'get /g/:slug/messages/reported/:id': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, id: MISSING_ID }),
+    ok: [404],
+  },
+  'post /g/:slug/messages/settings': { ...LATE, allow: MODERATOR, params: slug },
 };
 
 const gid = (g: GroupFixture) => String(g.group._id);
@@ -264,4 +449,18 @@ export const eventTable: Record<string, EventRow> = {
     payload: (g) => ({ group: gid(g), items: [{ postId: g.pendingPostId, version: 1 }] }),
   },
   'notifications:mark_read': { allow: SIGNED_IN, payload: () => ({}) },
+  'post:report': {
+    allow: NOT_AUTHOR,
+    payload: (g) => ({ postId: g.approvedPostId, ruleId: 'r-kind' }),
+  },
+  'post:hide': {
+    allow: MODERATOR,
+    payload: (g) => ({ postId: g.approvedPostId, version: 2, ruleId: 'r-kind' }),
+  },
+  'post:restore': {
+    allow: MODERATOR,
+    payload: (g) => ({ postId: g.approvedPostId, version: 3, ruleId: 'r-kind' }),
+  },
+  // A private message to someone: only where the group allows it; refused for strangers.
+  'pm:send': { allow: SIGNED_IN, payload: (g) => ({ to: g.targetUserId, body: 'Hello there' }) },
 };

@@ -110,6 +110,8 @@ export interface GroupFixture {
   invitationId: string;
   invitationToken: string;
   joinRequestId: string;
+  /** A plain member of the group (the one staff act on). */
+  targetUserId: string;
   /** Texts that must never reach anyone who may not see them. */
   secrets: { pending: string; rejected: string; approved: string; name: string };
 }
@@ -164,7 +166,7 @@ export async function buildFixture(
     }
   }
   const [a, b] = await Promise.all([
-    fillGroup(services, groupA, users.member, users.moderator, users.advocate, tag),
+    fillGroup(services, groupA, users.member, users.moderator, users.advocate, tag, users.target),
     fillGroup(
       services,
       groupB,
@@ -172,6 +174,7 @@ export async function buildFixture(
       users.moderatorElsewhere,
       users.moderatorElsewhere,
       `${tag}b`,
+      users.otherMember,
     ),
   ]);
   return { a, b };
@@ -184,6 +187,7 @@ async function fillGroup(
   moderator: UserDoc,
   advocate: UserDoc,
   tag: string,
+  target: UserDoc,
 ): Promise<GroupFixture> {
   const secrets = {
     pending: `PENDING-${tag}-canary`,
@@ -239,6 +243,7 @@ async function fillGroup(
     invitationId: String(invitationDoc?._id),
     invitationToken: token,
     joinRequestId: String(joinRequest._id),
+    targetUserId: String(target._id),
     secrets,
   };
 }
