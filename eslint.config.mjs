@@ -47,6 +47,12 @@ export default tseslint.config(
             "CallExpression[callee.property.name='render'] > MemberExpression.arguments[object.name='req'][property.name=/^(query|body)$/]",
           message: 'Never render a view with raw request input.',
         },
+        {
+          // The same input spread into the locals (`res.render(view, { ...req.body })`).
+          selector:
+            "CallExpression[callee.property.name='render'] SpreadElement > MemberExpression[object.name='req'][property.name=/^(query|body)$/]",
+          message: 'Never render a view with raw request input.',
+        },
       ],
     },
   },

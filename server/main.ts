@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { connectDatabase } from './database';
 import type { Deps } from './deps';
 import { DomainEvents } from './events';
+import { applyServerLimits } from './http/server-limits';
 import { appKit } from './http/app-kit';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
@@ -60,9 +61,7 @@ async function main(): Promise<void> {
   const app = createApp(deps, services, redis ? { readiness: { redis: () => redis.ready() } } : {});
   const server = http.createServer(app);
   // Slow or stalled clients must not hold connections open.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  applyServerLimits(server);
   const io = createSocketServer(server, deps, services, appKit(app));
   if (redis) {
     useRedisAdapter(io, redis);

@@ -345,6 +345,20 @@ export function createGroupService(deps: Deps) {
         userId: userId.toHexString(),
         status,
       });
+      // Staff powers granted or taken away: every session of that person ends (their epoch moves
+      // on), so they sign in again with a new session id, and with a second factor where the new
+      // role needs one. Another person's session id cannot be regenerated from here.
+      const staff = (list: readonly string[]) =>
+        list
+          .filter((r) => r === 'moderator' || r === 'advocate')
+          .sort()
+          .join(',');
+      const wasStaff = previous?.status === 'active' ? staff(previous.roles as string[]) : '';
+      const isStaff = status === 'active' ? staff(roles) : '';
+      if (wasStaff !== isStaff) {
+        await User.updateOne({ _id: userId }, { $inc: { sessionEpoch: 1 } });
+        deps.events.emit('user.sessions_revoked', { userId: userId.toHexString() });
+      }
     },
   };
 }

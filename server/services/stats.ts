@@ -62,7 +62,25 @@ export function csvRows(rows: ReadonlyArray<ReadonlyArray<string | number | null
   return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-const ADDRESS = /[^\s@]+@[^\s@]+\.[^\s@]+/g;
+// Anchored on the "@" (a literal first character, found by a fast scan) with the local part
+// walked back by hand: linear time. The former `[^\s@]+@[^\s@]+\.[^\s@]+` backtracked
+// quadratically on a long staff note without an "@" (20 kB took 1.6 s).
+const AT_DOMAIN = /@[^\s@.]{1,255}(?:\.[^\s@.]{1,63})+/g;
+
+/** Replaces every e-mail address in `text` with "[address]". */
+export function scrubAddresses(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(AT_DOMAIN)) {
+    const at = m.index;
+    let start = at;
+    while (start > last && at - start < 64 && !/[\s@]/.test(text[start - 1] ?? ' ')) start--;
+    if (start === at) continue; // no local part: not an address
+    out += `${text.slice(last, start)}[address]`;
+    last = at + m[0].length;
+  }
+  return out + text.slice(last);
+}
 
 /**
  * A staff note as the audit trail keeps it: an e-mail address in it (a saved reply may carry
@@ -71,5 +89,5 @@ const ADDRESS = /[^\s@]+@[^\s@]+\.[^\s@]+/g;
  */
 export function auditReason(note: string | undefined): { reason?: string } {
   if (!note) return {};
-  return { reason: note.replace(ADDRESS, '[address]').slice(0, 2000) };
+  return { reason: scrubAddresses(note).slice(0, 2000) };
 }

@@ -21,6 +21,11 @@ import '../http/types';
 
 /** How long a socket trusts its last session check (session store + user epoch). */
 const SESSION_RECHECK_MS = 2000;
+/**
+ * How often every connected socket's session is re-checked even when the client sends nothing:
+ * a session that expired (idle or absolute limit) stops receiving live messages within this time.
+ */
+export const SESSION_SWEEP_MS = 5000;
 
 interface SocketState {
   userId: string;
@@ -128,6 +133,21 @@ export function createSocketServer(
   });
 
   const handlers = new Map<string, SocketHandlerSpec>(handlerSpecs.map((h) => [h.event, h]));
+
+  // Expiry needs no event to happen: sweep the sockets whose sessions ended on their own.
+  const sweep = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) {
+      currentActor(socket)
+        .then((actor) => {
+          if (!actor) socket.disconnect(true);
+        })
+        .catch((error: unknown) => {
+          deps.log.error({ err: errorInfo(error) }, 'socket session sweep failed');
+        });
+    }
+  }, SESSION_SWEEP_MS);
+  sweep.unref();
+  httpServer.once('close', () => clearInterval(sweep));
 
   io.on('connection', (socket) => {
     const state = socket.data as SocketState;

@@ -34,7 +34,13 @@ export interface TestApp {
  * `env` overrides configuration (NODE_ENV=test, bcrypt cost 4, fixed test pepper by default).
  */
 export async function startTestApp(
-  opts: { name?: string; env?: Record<string, string>; handlers?: SocketHandlerSpec[] } = {},
+  opts: {
+    name?: string;
+    env?: Record<string, string>;
+    handlers?: SocketHandlerSpec[];
+    /** The app's logger (silent by default). */
+    log?: TestDeps['log'];
+  } = {},
 ): Promise<TestApp> {
   // The same query hardening as production (connectDatabase does this).
   hardenMongoose();
@@ -44,6 +50,7 @@ export async function startTestApp(
   const deps = testDeps(opts.env);
   // HARBOUR_TEST_LOG=debug (or info, error) shows the app's logs while a test is debugged.
   if (process.env.HARBOUR_TEST_LOG) deps.log = pino({ level: process.env.HARBOUR_TEST_LOG });
+  if (opts.log) deps.log = opts.log;
   const services = createServices(deps);
   const app = createApp(deps, services);
   const server = http.createServer(app);

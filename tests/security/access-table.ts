@@ -1,0 +1,466 @@
+import type { GroupFixture, People, Role } from './helpers/roles';
+import { READERS_A, ROLES, SIGNED_IN } from './helpers/roles';
+
+/**
+ * THE expectation table of the access matrices: one row per HTTP route and per socket event.
+ * A route or event in the registries without a row here fails the suite (add the row when you
+ * add the route). `allow` lists who may use it against group A; everyone else must be refused:
+ * anyone who may not see inside A gets exactly what a missing group gets (404), people inside A
+ * without the right role get 403 or 404, visitors on signed-in routes are sent to sign in.
+ *
+ * `params`/`body`/`query` build a VALID request from a group's fixture (ids of that group), so a
+ * refusal is the access rule working, not a validation error.
+ */
+export interface RouteRow {
+  allow: readonly Role[];
+  params?: (g: GroupFixture) => Record<string, string>;
+  query?: (g: GroupFixture) => Record<string, string>;
+  body?: (g: GroupFixture, people: People) => Record<string, unknown>;
+  /** Statuses that mean "served" for an allowed role (default: 200, 303 not to /login, 409, 422). */
+  ok?: readonly number[];
+  /** How refusing someone who may see the thing may look (default 403 or 404). */
+  refused?: readonly number[];
+  /** The allowed request ends the agent's session: use a throwaway session for it. */
+  endsSession?: true;
+}
+
+export interface EventRow {
+  allow: readonly Role[];
+  payload: (g: GroupFixture) => unknown;
+}
+
+const MODERATOR: Role[] = ['moderator'];
+const ADVOCATE: Role[] = ['advocate'];
+const ADMIN: Role[] = ['admin'];
+const AUTHOR: Role[] = ['member']; // `member` wrote A's pending and rejected posts
+const POSTERS: Role[] = ['member', 'advocate', 'moderator'];
+const slug = (g: GroupFixture) => ({ slug: g.group.slug });
+const pending = (g: GroupFixture) => ({ slug: g.group.slug, postId: g.pendingPostId });
+const approved = (g: GroupFixture) => ({ slug: g.group.slug, postId: g.approvedPostId });
+const groupId = (g: GroupFixture) => ({ id: String(g.group._id) });
+const target = (g: GroupFixture) => ({ slug: g.group.slug, userId: g.targetUserId });
+/**
+ * Form routes of the moderation and privacy areas answer a refused person inside the group
+ * with a redirect back (flash message) or a validation answer, not 403/404; outsiders are
+ * checked against a missing group's answer like everywhere else.
+ */
+const LATE = { refused: [303, 403, 404, 422] } as const;
+/** Readers of A other than the approved post's author (nobody reports their own post). */
+const NOT_AUTHOR: Role[] = ['advocate', 'moderator', 'muted'];
+/** A well-formed id of nothing. */
+const MISSING_ID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+const text = 'A kind and ordinary message for the group.';
+
+export const routeTable: Record<string, RouteRow> = {
+  // Public pages and sign-in: anyone may use them; what they show is checked for leaks.
+  'get /': { allow: ROLES },
+  'get /login': { allow: ROLES },
+  'post /login': {
+    allow: ROLES,
+    body: () => ({ email: 'nobody@example.test', password: 'not the password at all' }),
+    ok: [200, 303, 401, 422],
+    endsSession: true,
+  },
+  'get /login/code': { allow: SIGNED_IN, ok: [200, 303] },
+  'post /login/code': {
+    allow: SIGNED_IN,
+    body: () => ({ code: '000000' }),
+    ok: [303, 401, 422],
+    endsSession: true,
+  },
+  'post /logout': { allow: SIGNED_IN, endsSession: true },
+  // Only a valid first-run token opens setup; none exists once an administrator does.
+  'get /setup/:token': { allow: ROLES, params: () => ({ token: 'x'.repeat(43) }), ok: [404] },
+  'post /setup/:token': {
+    allow: ROLES,
+    params: () => ({ token: 'x'.repeat(43) }),
+    ok: [404, 422],
+  },
+
+  'get /account': { allow: SIGNED_IN },
+  'post /account/name': { allow: SIGNED_IN, body: () => ({ displayName: 'Renamed person' }) },
+  'post /account/password': {
+    allow: SIGNED_IN,
+    body: () => ({ currentPassword: 'wrong wrong wrong', newPassword: 'another long passphrase' }),
+  },
+  'post /account/sign-out-everywhere': { allow: SIGNED_IN, endsSession: true },
+  'get /account/two-factor': { allow: SIGNED_IN },
+  'post /account/two-factor': { allow: SIGNED_IN, body: () => ({ code: '000000' }) },
+  // Staff and administrators must keep their second factor.
+  'post /account/two-factor/disable': {
+    allow: ['nonMember', 'otherMember', 'member', 'muted', 'suspended', 'removed'],
+    body: () => ({ password: 'wrong' }),
+    refused: [403],
+  },
+
+  'get /admin': { allow: ADMIN },
+  'get /admin/outbox': { allow: ADMIN },
+  'get /admin/groups': { allow: ADMIN },
+  'get /admin/groups/new': { allow: ADMIN },
+  'post /admin/groups': { allow: ADMIN, body: () => ({ name: 'New group', slug: 'new-group' }) },
+  'get /admin/groups/:id/edit': { allow: ADMIN, params: groupId },
+  'post /admin/groups/:id': { allow: ADMIN, params: groupId, body: () => ({ name: 'Renamed' }) },
+  'get /admin/groups/:id/roles': { allow: ADMIN, params: groupId },
+  'post /admin/groups/:id/roles': {
+    allow: ADMIN,
+    params: groupId,
+    body: (_g, p) => ({ userId: String(p.users.target._id), roles: ['member'] }),
+  },
+  'post /admin/groups/:id/accounts': { allow: ADMIN, params: groupId, body: () => ({}) },
+  'get /admin/audit': { allow: ADMIN },
+  'get /admin/documents': { allow: ADMIN },
+  'post /admin/documents': {
+    allow: ADMIN,
+    body: () => ({ kind: 'terms', title: 'Terms', body: 'The terms.', changeSummary: 'First' }),
+  },
+
+  // Group A is secret (hidden): it has no public page at all, not even for its members.
+  'get /g/:slug': { allow: [], params: slug },
+  'post /g/:slug': {
+    allow: [],
+    params: slug,
+    body: () => ({ email: 'visitor@example.test', confirmAge: 'on' }),
+  },
+  'get /invitations/:token': {
+    allow: ROLES,
+    params: (g) => ({ token: g.invitationToken }),
+    ok: [200, 303],
+  },
+  'post /invitations/:token': {
+    allow: ROLES,
+    params: (g) => ({ token: g.invitationToken }),
+    body: () => ({}),
+    ok: [303, 422],
+  },
+  'get /g/:slug/members': { allow: READERS_A, params: slug },
+  'post /g/:slug/members/remove': {
+    allow: [...ADVOCATE, ...MODERATOR],
+    params: slug,
+    body: (_g, p) => ({ userId: String(p.users.target._id), reason: 'Repeated abuse' }),
+  },
+  'get /g/:slug/leave': { allow: READERS_A, params: slug },
+  // A suspended member may still leave (a sanction must not trap anyone in a group).
+  'post /g/:slug/leave': { allow: [...READERS_A, 'suspended'], params: slug },
+  'get /g/:slug/accept': { allow: READERS_A, params: slug },
+  'post /g/:slug/accept': { allow: READERS_A, params: slug, body: () => ({ accept: [] }) },
+  'get /g/:slug/invitations': { allow: ADVOCATE, params: slug },
+  'post /g/:slug/invitations': {
+    allow: ADVOCATE,
+    params: slug,
+    body: () => ({ kind: 'link', maxUses: '1', days: '7', email: '' }),
+    ok: [201],
+  },
+  'post /g/:slug/invitations/:id/revoke': {
+    allow: ADVOCATE,
+    params: (g) => ({ slug: g.group.slug, id: g.invitationId }),
+  },
+  'get /g/:slug/requests': { allow: ADVOCATE, params: slug },
+  'post /g/:slug/requests/:id/approve': {
+    allow: ADVOCATE,
+    params: (g) => ({ slug: g.group.slug, id: g.joinRequestId }),
+  },
+  'post /g/:slug/requests/:id/decline': {
+    allow: ADVOCATE,
+    params: (g) => ({ slug: g.group.slug, id: g.joinRequestId }),
+    body: () => ({ message: 'Not this time' }),
+  },
+  // Group documents (rules, disclaimer) are the moderators' to publish.
+  'get /g/:slug/documents': { allow: MODERATOR, params: slug },
+  'post /g/:slug/documents': {
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ kind: 'disclaimer', disclaimer: 'See your doctor.', changeSummary: 'x' }),
+  },
+
+  'get /g/:slug/conversation': { allow: READERS_A, params: slug },
+  'post /g/:slug/conversation': {
+    allow: POSTERS,
+    params: slug,
+    body: () => ({ body: text, idempotencyKey: `k-${Date.now()}-abcdef` }),
+  },
+  // Anyone else's post id (or a missing one) leads back to the conversation, revealing nothing.
+  'get /g/:slug/posts/:postId/edit': { allow: AUTHOR, params: pending, refused: [303] },
+  'post /g/:slug/posts/:postId/edit': {
+    allow: AUTHOR,
+    params: pending,
+    body: () => ({ body: `${text} (edited)`, version: '1' }),
+  },
+  'post /g/:slug/posts/:postId/withdraw': {
+    allow: AUTHOR,
+    params: pending,
+    body: () => ({ version: '1' }),
+  },
+  'post /g/:slug/posts/:postId/react': {
+    allow: POSTERS,
+    params: approved,
+    body: () => ({ kind: 'heart' }),
+  },
+  'get /api/groups/:slug/posts': { allow: READERS_A, params: slug },
+  'get /api/groups/:slug/posts/since': {
+    allow: READERS_A,
+    params: slug,
+    query: () => ({ after: '0' }),
+  },
+  'get /api/unread': { allow: SIGNED_IN },
+  'get /api/screening-rules': { allow: SIGNED_IN },
+  'get /notifications': { allow: SIGNED_IN },
+  'post /notifications/read': { allow: SIGNED_IN },
+
+  'get /g/:slug/queue': { allow: MODERATOR, params: slug },
+  'get /g/:slug/queue/items': { allow: MODERATOR, params: slug },
+  'get /api/groups/:slug/queue': { allow: MODERATOR, params: slug },
+  'post /g/:slug/queue/:postId/approve': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ version: '1' }),
+  },
+  'post /g/:slug/queue/:postId/edit-approve': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ version: '1', body: `${text} (tidied)` }),
+  },
+  'post /g/:slug/queue/:postId/reject': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ version: '1', ruleId: 'r-kind', note: 'Please rephrase' }),
+  },
+  'post /g/:slug/queue/:postId/claim': { allow: MODERATOR, params: pending },
+  'post /g/:slug/queue/:postId/release': { allow: MODERATOR, params: pending },
+  'post /g/:slug/queue/:postId/undo': {
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ version: '2' }),
+  },
+  'post /g/:slug/queue/approve-many': {
+    allow: MODERATOR,
+    params: slug,
+    body: (g) => ({ items: [`${g.pendingPostId}:1`] }),
+  },
+  // Moderation (issue 7): reports, hide/restore, sanctions, decisions and appeals, audit,
+  // handbook, journal and insights. Objects that the fixture does not make (appeals, handbook
+  // replies, decisions) use a well-formed missing id: the allowed role reaches the service and
+  // hears "not found" for the object, everyone else is refused before that.
+  // `member` wrote the post: nobody reports their own post (the page is not there for them).
+  'get /g/:slug/posts/:postId/report': {
+    allow: NOT_AUTHOR,
+    params: approved,
+    refused: [404],
+  },
+  'post /g/:slug/posts/:postId/report': {
+    ...LATE,
+    allow: NOT_AUTHOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind', note: 'Please look' }),
+    ok: [200, 201, 303, 409, 422],
+  },
+  'post /api/posts/:postId/report': {
+    ...LATE,
+    allow: NOT_AUTHOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind' }),
+    ok: [200, 201, 409, 422],
+  },
+  'get /g/:slug/reports': { allow: MODERATOR, params: slug },
+  'get /g/:slug/reports/items': { allow: MODERATOR, params: slug },
+  'get /api/groups/:slug/reports': { allow: MODERATOR, params: slug },
+  'post /g/:slug/reports/:postId/dismiss': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    ok: [303, 404, 409, 422],
+  },
+  'get /g/:slug/posts/:postId/moderate': { allow: MODERATOR, params: approved },
+  'post /g/:slug/posts/:postId/hide': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind', version: '2' }),
+  },
+  'post /g/:slug/posts/:postId/restore': { ...LATE, allow: MODERATOR, params: approved },
+  'post /api/posts/:postId/hide': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ ruleId: 'r-kind', version: 2 }),
+  },
+  'post /api/posts/:postId/restore': { ...LATE, allow: MODERATOR, params: approved },
+  'get /g/:slug/sanctions': { allow: MODERATOR, params: slug },
+  'get /g/:slug/sanctions/:userId': { allow: MODERATOR, params: target },
+  'post /g/:slug/sanctions/:userId': {
+    ...LATE,
+    allow: MODERATOR,
+    params: target,
+    body: () => ({ kind: 'mute', days: '1', reason: 'Cooling off', ruleId: 'r-kind' }),
+  },
+  'post /g/:slug/sanctions/:userId/lift': {
+    ...LATE,
+    allow: MODERATOR,
+    params: target,
+    ok: [303, 404, 409, 422],
+  },
+  'post /g/:slug/sanctions/:userId/remove': {
+    ...LATE,
+    allow: MODERATOR,
+    params: target,
+    body: () => ({ reason: 'Repeated abuse', ruleId: 'r-kind' }),
+  },
+  'post /api/groups/:slug/sanctions': {
+    ...LATE,
+    allow: MODERATOR,
+    params: slug,
+    body: (_g, p) => ({ userId: String(p.users.target._id), kind: 'mute', days: 1 }),
+    ok: [200, 201, 409, 422],
+  },
+  'get /me/decisions': { allow: SIGNED_IN },
+  'get /api/me/decisions': { allow: SIGNED_IN },
+  'post /me/decisions/:decisionId/appeal': {
+    allow: SIGNED_IN,
+    params: () => ({ decisionId: MISSING_ID }),
+    ok: [303, 404, 422],
+  },
+  'post /api/me/decisions/:decisionId/appeal': {
+    allow: SIGNED_IN,
+    params: () => ({ decisionId: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'get /g/:slug/appeals': { allow: MODERATOR, params: slug },
+  'post /g/:slug/appeals/:appealId': {
+    ...LATE,
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, appealId: MISSING_ID }),
+    ok: [303, 404, 422],
+  },
+  // Administrators oversee every group's trail and figures (ids and counts only).
+  'get /g/:slug/audit': { allow: [...MODERATOR, 'admin'], params: slug },
+  'get /admin/audit/browse': { allow: ADMIN },
+  // The audit API answers only for groups the caller moderates (or everything for admins).
+  'get /api/audit': { allow: SIGNED_IN, ok: [200, 404] },
+  'get /g/:slug/handbook': { allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/plan': { ...LATE, allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/rules': { ...LATE, allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/replies': { ...LATE, allow: MODERATOR, params: slug },
+  'post /g/:slug/handbook/replies/:replyId/delete': {
+    ...LATE,
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, replyId: MISSING_ID }),
+    ok: [303, 404, 422],
+  },
+  'post /g/:slug/handbook/privacy': { ...LATE, allow: MODERATOR, params: slug },
+  'get /api/groups/:slug/note-tools': { allow: MODERATOR, params: slug },
+  'get /vendor/chart.umd.js': { allow: ROLES },
+  'get /g/:slug/journal': { allow: MODERATOR, params: slug },
+  'get /g/:slug/journal.csv': { allow: MODERATOR, params: slug },
+  'post /g/:slug/journal/notes': {
+    ...LATE,
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ note: 'A note' }),
+  },
+  'get /g/:slug/insights': { allow: [...MODERATOR, 'admin'], params: slug },
+  'get /admin/insights': { allow: ADMIN },
+  'get /api/groups/:slug/insights': { allow: [...MODERATOR, 'admin'], params: slug },
+
+  // Privacy (issue 8): notification settings, data export, deletion, private messages.
+  'get /me/notifications/settings': { allow: SIGNED_IN },
+  'post /me/notifications/settings': { allow: SIGNED_IN },
+  'get /me/data': { allow: SIGNED_IN },
+  'post /me/data/export': { allow: SIGNED_IN, ok: [200, 202, 303, 409, 422] },
+  'get /me/data/export/:id/:format': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID, format: 'json' }),
+    ok: [404],
+  },
+  // With a wrong password: the account stays (the matrix must not delete its own people).
+  'post /me/delete': {
+    allow: SIGNED_IN,
+    body: () => ({ password: 'not the password' }),
+    endsSession: true,
+  },
+  'get /admin/accounts': { allow: ADMIN },
+  'post /admin/accounts/erase': { allow: ADMIN },
+  'post /admin/accounts/memorial': { allow: ADMIN },
+  'post /admin/retention/run': { allow: ADMIN },
+  'get /me/messages': { allow: SIGNED_IN },
+  'post /me/messages': { allow: SIGNED_IN },
+  'get /me/messages/:id': { allow: SIGNED_IN, params: () => ({ id: MISSING_ID }), ok: [404] },
+  'post /me/messages/:id/send': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'post /me/messages/:id/respond': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'post /me/messages/:id/block': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'post /me/messages/:id/report': {
+    allow: SIGNED_IN,
+    params: () => ({ id: MISSING_ID }),
+    ok: [404, 422],
+  },
+  'get /g/:slug/messages/reported': { allow: MODERATOR, params: slug },
+  'get /g/:slug/messages/reported/:id': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, id: MISSING_ID }),
+    ok: [404],
+  },
+  'post /g/:slug/messages/settings': { ...LATE, allow: MODERATOR, params: slug },
+};
+
+const gid = (g: GroupFixture) => String(g.group._id);
+
+export const eventTable: Record<string, EventRow> = {
+  'post:submit': {
+    allow: POSTERS,
+    payload: (g) => ({ group: gid(g), body: text, idempotencyKey: `k-${Date.now()}-abcdef` }),
+  },
+  'post:edit': {
+    allow: AUTHOR,
+    payload: (g) => ({ postId: g.pendingPostId, body: text, version: 1 }),
+  },
+  'post:resubmit': {
+    allow: AUTHOR,
+    payload: (g) => ({ postId: g.rejectedPostId, body: text, version: 2 }),
+  },
+  'post:withdraw': { allow: AUTHOR, payload: (g) => ({ postId: g.pendingPostId, version: 1 }) },
+  'post:react': { allow: POSTERS, payload: (g) => ({ postId: g.approvedPostId, kind: 'hug' }) },
+  'posts:catch_up': { allow: READERS_A, payload: (g) => ({ groupId: gid(g), afterSeq: 0 }) },
+  'posts:mark_read': { allow: READERS_A, payload: (g) => ({ groupId: gid(g), seq: 1 }) },
+  'review:queue': { allow: MODERATOR, payload: (g) => ({ group: gid(g) }) },
+  'review:claim': { allow: MODERATOR, payload: (g) => ({ postId: g.pendingPostId }) },
+  'review:release': { allow: MODERATOR, payload: (g) => ({ postId: g.pendingPostId }) },
+  'review:approve': { allow: MODERATOR, payload: (g) => ({ postId: g.pendingPostId, version: 1 }) },
+  'review:edit_approve': {
+    allow: MODERATOR,
+    payload: (g) => ({ postId: g.pendingPostId, version: 1, body: text }),
+  },
+  'review:reject': {
+    allow: MODERATOR,
+    payload: (g) => ({ postId: g.pendingPostId, version: 1, ruleId: 'r-kind' }),
+  },
+  'review:undo': { allow: MODERATOR, payload: (g) => ({ postId: g.approvedPostId, version: 2 }) },
+  'review:approve_many': {
+    allow: MODERATOR,
+    payload: (g) => ({ group: gid(g), items: [{ postId: g.pendingPostId, version: 1 }] }),
+  },
+  'notifications:mark_read': { allow: SIGNED_IN, payload: () => ({}) },
+  'post:report': {
+    allow: NOT_AUTHOR,
+    payload: (g) => ({ postId: g.approvedPostId, ruleId: 'r-kind' }),
+  },
+  'post:hide': {
+    allow: MODERATOR,
+    payload: (g) => ({ postId: g.approvedPostId, version: 2, ruleId: 'r-kind' }),
+  },
+  'post:restore': {
+    allow: MODERATOR,
+    payload: (g) => ({ postId: g.approvedPostId, version: 3, ruleId: 'r-kind' }),
+  },
+  // A private message to someone: only where the group allows it; refused for strangers.
+  'pm:send': { allow: SIGNED_IN, payload: (g) => ({ to: g.targetUserId, body: 'Hello there' }) },
+};
