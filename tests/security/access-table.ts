@@ -410,6 +410,74 @@ export const routeTable: Record<string, RouteRow> = {
     ok: [404],
   },
   'post /g/:slug/messages/settings': { ...LATE, allow: MODERATOR, params: slug },
+
+  // Round-the-clock coverage and the organisation's voice (issue 14).
+  'get /g/:slug/rota': { allow: MODERATOR, params: slug },
+  'get /api/groups/:slug/coverage': { allow: MODERATOR, params: slug },
+  'post /g/:slug/rota': {
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ weekday: '6', start: '10:00', end: '12:00' }),
+    ...LATE,
+  },
+  ...Object.fromEntries(
+    ['take', 'handover', 'swap', 'release', 'remove'].map((action) => [
+      `post /g/:slug/rota/:slotId/${action}`,
+      {
+        allow: MODERATOR,
+        params: (g: GroupFixture) => ({ slug: g.group.slug, slotId: MISSING_ID }),
+        body: () => ({ toUserId: MISSING_ID, withSlotId: MISSING_ID }),
+        // A slot id of nothing: the moderator is told it is not there.
+        ok: [303, 404, 422],
+        ...LATE,
+      } satisfies RouteRow,
+    ]),
+  ),
+  // Only accounts marked as staff speak for the organisation; the fixture has none.
+  'get /g/:slug/organisation-reply': { allow: [], params: slug },
+  'post /g/:slug/organisation-reply': {
+    allow: [],
+    params: slug,
+    body: () => ({ body: text, idempotencyKey: 'org-reply-key-1' }),
+  },
+  'post /g/:slug/queue/:postId/approve-with-reply': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ version: '1' }),
+    ...LATE,
+  },
+  'post /g/:slug/queue/:postId/escalate-threat': { allow: MODERATOR, params: pending, ...LATE },
+  'post /g/:slug/queue/:postId/flag-complaint': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ note: 'May become a complaint.' }),
+    ...LATE,
+  },
+  'get /g/:slug/complaints': { allow: MODERATOR, params: slug },
+  'post /g/:slug/complaints/:flagId': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, flagId: MISSING_ID }),
+    body: () => ({ status: 'closed', note: '' }),
+    ok: [303, 404, 422],
+    ...LATE,
+  },
+  'get /admin/staff': { allow: ADMIN },
+  'post /admin/staff': {
+    allow: ADMIN,
+    body: (_g, people) => ({ userId: String(people.users.target._id), isStaff: 'false' }),
+  },
+  'get /admin/threats': { allow: ADMIN },
+  'get /admin/threats/:caseId': {
+    allow: ADMIN,
+    params: () => ({ caseId: MISSING_ID }),
+    ok: [404],
+  },
+  'post /admin/threats/:caseId/contact': {
+    allow: ADMIN,
+    params: () => ({ caseId: MISSING_ID }),
+    body: () => ({ agency: 'Gardaí', reference: 'PULSE-1', at: '2026-03-02T10:00' }),
+    ok: [303, 404, 422],
+  },
 };
 
 const gid = (g: GroupFixture) => String(g.group._id);
