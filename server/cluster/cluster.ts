@@ -199,7 +199,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     // replaces the previous one: keep the one that still works.
     let setupLink: string | null = null;
     for (const r of running) {
-      const link = /https?:\/\/\S+\/setup\/[A-Za-z0-9_-]{43}/.exec(r.info.output())?.[0];
+      // Token by token, with a pattern that cannot backtrack (the host holds no slash).
+      const link = r.info
+        .output()
+        .split(/\s/)
+        .find((word) => /^https?:\/\/[^/\s]+\/setup\/[A-Za-z0-9_-]{43}$/.test(word));
       if (link && (await statusOf(link)) === 200) setupLink = link;
     }
 
