@@ -1,4 +1,5 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchBrowser } from './harness';
 import type { UserDoc } from '../../models';
 import { TEST_PASSWORD, addMember, createGroup, createUser } from '../helpers/factories';
 import { enableTotp, signIn, startTestApp, type TestApp } from '../helpers/test-app';
@@ -15,10 +16,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   t = await startTestApp({ name: 'e2e-conversation' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-  });
+  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close()));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchBrowser } from './harness';
 import { Handbook, type UserDoc } from '../../models';
 import { TEST_PASSWORD, actorFor, addMember, createGroup, createUser } from '../helpers/factories';
 import { enableTotp, signIn, startTestApp, type TestApp } from '../helpers/test-app';
@@ -19,10 +20,7 @@ const key = () => `e2e-moderation-${Date.now()}-${(n += 1)}`;
 
 beforeAll(async () => {
   t = await startTestApp({ name: 'e2e-moderation' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-  });
+  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close()));

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser } from '../e2e/harness';
 import { JoinRequest, type UserDoc } from '../../models';
 import { actorFor, addMember, createGroup, createUser, TEST_PASSWORD } from '../helpers/factories';
 import { enableTotp, signIn, startTestApp, type TestApp } from '../helpers/test-app';
@@ -17,19 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   t = await startTestApp({ name: 'security-xss' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
