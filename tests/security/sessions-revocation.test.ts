@@ -116,6 +116,21 @@ describe('revocation stops live delivery at once', () => {
     expect(w.target.got).toEqual(['before removal']);
   });
 
+  it('account deletion (through the real route) ends every socket of that person', async () => {
+    const w = await world();
+    await publish(w, 'before deletion');
+    expect(w.target.got).toEqual(['before deletion']);
+    const gone = disconnected(w.target.socket);
+    const res = await w.target.agent
+      .post('/me/delete')
+      .type('form')
+      .send({ _csrf: w.target.agent.csrf(), password: TEST_PASSWORD, posts: 'remove' });
+    expect(res.status).toBe(200);
+    await gone;
+    await publish(w, 'after deletion');
+    expect(w.target.got).toEqual(['before deletion']);
+  });
+
   it('suspension (the sanction sets suspendedUntil and announces the change)', async () => {
     // Moderation's sanctions (issue 7) are not merged: this is the same write and event.
     const w = await world();
