@@ -75,7 +75,13 @@ it('posts live from the composer, reaches another member without moving focus, k
   const own = authorPage.locator('article.own', { hasText: 'Hello from the browser' });
   await own.waitFor();
   await expect(own.textContent()).resolves.toContain('Waiting for a moderator');
-  await expect(authorPage.inputValue('#composer-body')).resolves.toBe('');
+  // The composer empties on the server's acknowledgement, which may land just after the post
+  // itself arrives over the socket.
+  await authorPage.waitForFunction(
+    () => (document.querySelector('#composer-body') as HTMLTextAreaElement | null)?.value === '',
+    undefined,
+    { timeout: 10_000 },
+  );
   await snap(authorPage, 'conversation-author-waiting');
 
   // The other member is typing a reply draft; it must survive a reload.
