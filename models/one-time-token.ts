@@ -13,6 +13,10 @@ const oneTimeTokenSchema = new Schema({
   createdAt: { type: Date, required: true },
 });
 oneTimeTokenSchema.index({ tokenHash: 1 }, { unique: true });
+// "Invalidate the older links of this person" (password reset) finds them by user.
+oneTimeTokenSchema.index({ user: 1, purpose: 1 });
+// Spent or expired secrets are of no use: the database drops them a week after they expire.
+oneTimeTokenSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 7 * 86_400 });
 
 export type OneTimeTokenFields = InferSchemaType<typeof oneTimeTokenSchema>;
 export type OneTimeTokenDoc = OneTimeTokenFields & { _id: Types.ObjectId };

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'second_factor_required'
   | 'second_factor_invalid'
   | 'setup_invalid'
+  | 'reset_invalid'
   | 'consent_required'
   | 'muted'
   | 'suspended'

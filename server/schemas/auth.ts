@@ -28,3 +28,15 @@ export const changePasswordBody = z.object({
 });
 
 export const disableTwoFactorBody = z.object({ password });
+
+/** Any address-like text: the format is checked by the route, which re-shows the form. */
+export const forgotBody = z.object({ email: z.string().trim().max(320) });
+export const forgotEmail = email;
+
+/** Any malformed token reads as an unusable link (404), never as a validation error. */
+export const resetParams = z.object({ token: z.string().max(200) });
+
+export const resetBody = z.object({
+  password,
+  code: z.string().trim().max(32).optional(),
+});

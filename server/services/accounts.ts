@@ -29,7 +29,8 @@ export function sha256(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function passwordIssue(
+/** The password rules' verdict as a form error on `field`, or null when the password is fine. */
+export function passwordIssue(
   field: string,
   problem: ReturnType<typeof checkNewPassword>,
   hasSecondFactor: boolean,
@@ -42,6 +43,25 @@ function passwordIssue(
         )
       : en.password[problem];
   return new ValidationError(en.errors.validation, [{ path: field, message }]);
+}
+
+/**
+ * Stores a new password hash and ends every session and live socket of the person (the epoch
+ * moves on; the broadcaster drops their sockets). Shared by the password change and the reset.
+ * Returns the new epoch.
+ */
+export async function replacePassword(
+  deps: Deps,
+  user: UserDoc,
+  passwordHash: string,
+): Promise<number> {
+  const updated = await User.findOneAndUpdate(
+    { _id: user._id },
+    { $set: { passwordHash }, $inc: { sessionEpoch: 1 } },
+    { returnDocument: 'after' },
+  ).lean<UserDoc>();
+  deps.events.emit('user.sessions_revoked', { userId: String(user._id) });
+  return updated?.sessionEpoch ?? (user.sessionEpoch ?? 0) + 1;
 }
 
 /**
@@ -260,14 +280,9 @@ export function createAccountService(deps: Deps) {
       );
       if (issue) throw issue;
       const passwordHash = await hashPassword(input.newPassword, hashOpts);
-      const updated = await User.findOneAndUpdate(
-        { _id: user._id },
-        { $set: { passwordHash }, $inc: { sessionEpoch: 1 } },
-        { returnDocument: 'after' },
-      ).lean<UserDoc>();
+      const epoch = await replacePassword(deps, user, passwordHash);
       deps.log.info({ userId: String(user._id) }, 'password changed');
-      events.emit('user.sessions_revoked', { userId: String(user._id) });
-      return updated?.sessionEpoch ?? (user.sessionEpoch ?? 0) + 1;
+      return epoch;
     },
 
     /** Ends every session of this person, on every device. */

@@ -25,6 +25,7 @@ import { createPrivateMessageService } from './private-messages';
 import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
 import { createTriageService } from './triage';
+import { createPasswordResetService } from './password-reset';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -33,9 +34,11 @@ import { createTriageService } from './triage';
  */
 export function createServices(deps: Deps) {
   const moderation = createModerationService(deps);
+  const accounts = createAccountService(deps);
   return {
     deps,
-    accounts: createAccountService(deps),
+    accounts,
+    passwordReset: createPasswordResetService(deps, accounts),
     myGroups: createMyGroupsService(deps),
     groups: createGroupService(deps),
     invitations: createInvitationService(deps),

@@ -69,6 +69,17 @@ export const routeTable: Record<string, RouteRow> = {
     endsSession: true,
   },
   'post /logout': { allow: SIGNED_IN, endsSession: true },
+  // Password reset: anyone may ask (the answer is the same for every address); only a valid
+  // link opens the form, and a made-up one reads like a spent one.
+  'get /login/forgot': { allow: ROLES },
+  'post /login/forgot': { allow: ROLES, body: () => ({ email: 'nobody@example.test' }) },
+  'get /reset/:token': { allow: ROLES, params: () => ({ token: 'x'.repeat(43) }), ok: [404] },
+  'post /reset/:token': {
+    allow: ROLES,
+    params: () => ({ token: 'x'.repeat(43) }),
+    body: () => ({ password: 'a brand new long passphrase' }),
+    ok: [404],
+  },
   // Only a valid first-run token opens setup; none exists once an administrator does.
   'get /setup/:token': { allow: ROLES, params: () => ({ token: 'x'.repeat(43) }), ok: [404] },
   'post /setup/:token': {

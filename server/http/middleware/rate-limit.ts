@@ -17,11 +17,18 @@ interface LimitSpec {
   durationSeconds: number;
 }
 
-export const RATE_LIMITS: Record<RateLimitName | 'login_account', LimitSpec> = {
+export const RATE_LIMITS: Record<
+  RateLimitName | 'login_account' | 'reset' | 'reset_account',
+  LimitSpec
+> = {
   /** Failed sign-ins from one IP address. */
   login: { points: 30, durationSeconds: 15 * 60 },
   /** Failed sign-ins (and second-factor codes) for one account. */
   login_account: { points: 5, durationSeconds: 15 * 60 },
+  /** Password-reset e-mails asked for from one IP address. */
+  reset: { points: 20, durationSeconds: 60 * 60 },
+  /** Password-reset e-mails asked for one address (known or not: both are counted alike). */
+  reset_account: { points: 5, durationSeconds: 60 * 60 },
   redeem: { points: 10, durationSeconds: 15 * 60 },
   join_request: { points: 5, durationSeconds: 60 * 60 },
   submit: { points: 20, durationSeconds: 60 },

@@ -17,11 +17,13 @@ import { privacyRoutes } from './privacy';
 import { coverageRoutes } from './coverage';
 import { orgVoiceRoutes } from './org-voice';
 import { triageRoutes } from './triage';
+import { passwordResetRoutes } from './password-reset';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
   ...homeRoutes,
   ...authRoutes,
+  ...passwordResetRoutes,
   ...accountRoutes,
   ...adminRoutes,
   ...adminGroupRoutes,

@@ -1,0 +1,35 @@
+/** Strings of the password reset (sign-in page link, forms, e-mails). Spread into `en`. */
+export const accountsEn = {
+  reset: {
+    forgotLink: 'Forgot your password?',
+    requestTitle: 'Reset your password',
+    requestIntro:
+      'Type the e-mail address you sign in with. We will send a link to choose a new password.',
+    requestButton: 'Send the link',
+    emailInvalid: 'Please type a whole e-mail address, like name@example.com.',
+    sentTitle: 'Check your e-mail',
+    sent: (email: string) =>
+      `If an account uses ${email}, we have sent a link to it. The link works once, for 30 minutes.`,
+    sentHint:
+      'Nothing there after a few minutes? Look in your spam folder, check the address, or ask for a new link.',
+    askAgain: 'Ask for a new link',
+    backToSignIn: 'Back to sign in',
+    formTitle: 'Choose a new password',
+    formIntro: 'Choose a new password for your account. You will be signed out on every device.',
+    newPassword: 'New password',
+    code: 'Code from your authenticator app',
+    codeHint:
+      'Your account uses two-step sign-in: type the 6-digit code from your app, or one of your recovery codes.',
+    button: 'Save new password',
+    invalidTitle: 'This link does not work',
+    invalid:
+      'This link does not work any more. Each link works once, for 30 minutes, and only the newest one you asked for. Please ask for a new link.',
+    done: 'Your password is changed and you are signed out everywhere. Please sign in with your new password.',
+    mailSubject: 'Reset your Harbour password',
+    mailText: (url: string, minutes: number) =>
+      `Someone (we hope you) asked to reset the password of the Harbour account that uses this e-mail address.\n\nTo choose a new password, open this link within ${minutes} minutes:\n${url}\n\nThe link works once. If you did not ask, you can ignore this e-mail: your password stays as it is.`,
+    changedSubject: 'Your Harbour password was changed',
+    changedText: (url: string) =>
+      `The password of your Harbour account was just changed with a reset link, and every device was signed out.\n\nIf this was you, there is nothing more to do.\n\nIf it was not you, please reset your password straight away at ${url} and tell the people who run Harbour.`,
+  },
+};
