@@ -9,9 +9,11 @@ const joinRequestSchema = new Schema(
       type: [{ _id: false, questionId: String, answer: { type: String, maxlength: 2000 } }],
       default: [],
     },
+    // already_member: asked with the address of a member; answered by e-mail at once and never
+    // shown to advocates (stored like any request so the answer takes the same time).
     status: {
       type: String,
-      enum: ['pending', 'approved', 'declined'],
+      enum: ['pending', 'approved', 'declined', 'already_member'],
       default: 'pending',
       required: true,
     },

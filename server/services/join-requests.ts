@@ -4,6 +4,7 @@ import type { Actor, Caller } from '../context';
 import type { Deps } from '../deps';
 import { ConflictError, NotFoundError } from '../errors';
 import { en } from '../i18n/en';
+import { queueMail } from '../mail';
 import { presentJoinRequest, type JoinRequestView } from '../presenters/groups';
 import {
   declineInputSchema,
@@ -29,24 +30,19 @@ export function createJoinRequestService(deps: Deps) {
       const known = new Set((group.questions ?? []).map((q) => q.questionId));
       const answers = data.answers.filter((a) => known.has(a.questionId));
 
+      // The same reads and writes whoever asks, so neither the page nor its timing tells who is
+      // in the group: an address that already belongs to a member gets its request stored as
+      // answered (never shown to advocates), and the e-mail tells them so.
       const user = await User.findOne({ email: data.email }).select({ _id: 1 }).lean();
-      const member = user
-        ? await Membership.exists({ user: user._id, group: group._id, status: 'active' })
-        : null;
-      if (member) {
-        await deps.mailer.send({
-          to: data.email,
-          subject: en.joinRequests.memberSubject(group.name),
-          text: en.joinRequests.memberText(group.name, `${deps.config.publicUrl}/g/${group.slug}`),
-        });
-        deps.log.info({ groupId: group._id.toHexString() }, 'join request from a member address');
-        return;
-      }
-
+      const member = await Membership.exists({
+        user: user?._id ?? new Types.ObjectId(),
+        group: group._id,
+        status: 'active',
+      });
       const now = deps.clock.now();
-      // One waiting request per address and group: asking again updates the answers.
+      // One open request per address and group: asking again updates the answers.
       const request = await JoinRequest.findOneAndUpdate(
-        { group: group._id, email: data.email, status: 'pending' },
+        { group: group._id, email: data.email, status: member ? 'already_member' : 'pending' },
         { $set: { answers, updatedAt: now }, $setOnInsert: { createdAt: now } },
         { upsert: true, returnDocument: 'after', timestamps: false },
       ).lean<JoinRequestDoc>();
@@ -59,11 +55,25 @@ export function createJoinRequestService(deps: Deps) {
         targetType: 'join_request',
         targetId: request._id,
       });
-      await deps.mailer.send({
-        to: data.email,
-        subject: en.joinRequests.receivedSubject(group.name),
-        text: en.joinRequests.receivedText(group.name),
-      });
+      // Not waited for: delivery time must not show in the answer either.
+      queueMail(
+        deps,
+        member
+          ? {
+              to: data.email,
+              subject: en.joinRequests.memberSubject(group.name),
+              text: en.joinRequests.memberText(
+                group.name,
+                `${deps.config.publicUrl}/g/${group.slug}`,
+              ),
+            }
+          : {
+              to: data.email,
+              subject: en.joinRequests.receivedSubject(group.name),
+              text: en.joinRequests.receivedText(group.name),
+            },
+        'join_request',
+      );
     },
 
     async listJoinRequests(actor: Actor, groupRef: string): Promise<JoinRequestView[]> {

@@ -8,9 +8,10 @@ import {
   MIN_LENGTH_SINGLE_FACTOR,
   MIN_LENGTH_WITH_SECOND_FACTOR,
 } from '../auth/passwords';
-import type { Deps, OutgoingEmail } from '../deps';
+import type { Deps } from '../deps';
 import { AppError, ValidationError } from '../errors';
 import { en } from '../i18n/en';
+import { queueMail } from '../mail';
 import { passwordIssue, replacePassword, sha256, type AccountService } from './accounts';
 import { recordAudit } from './audit';
 
@@ -22,19 +23,6 @@ export class ResetLinkInvalidError extends AppError {
   constructor() {
     super('reset_invalid', 404, en.reset.invalid);
   }
-}
-
-/**
- * Hands an e-mail to the mailer without waiting for delivery (SMTP can take seconds, and the
- * answer must not depend on it). A failure is logged; the person can ask for a new link.
- */
-export function queueMail(deps: Deps, email: OutgoingEmail, kind: string): void {
-  void deps.mailer.send(email).catch((error: unknown) => {
-    deps.log.error(
-      { mail: kind, err: error instanceof Error ? error.message : String(error) },
-      'e-mail could not be sent',
-    );
-  });
 }
 
 export interface ResetLinkView {
@@ -63,8 +51,8 @@ export function createPasswordResetService(deps: Deps, accounts: AccountService)
       usedAt: null,
       expiresAt: trusted({ $gt: clock.now() }),
     }).lean<OneTimeTokenDoc>();
-    // A link asked for an unknown address is bound to nobody and never works.
     if (!link?.user) throw new ResetLinkInvalidError();
+    // A link asked for an unknown address names an id no account has: it never works.
     const user = await User.findOne({ _id: link.user, status: 'active' }).lean<UserDoc>();
     if (!user) throw new ResetLinkInvalidError();
     return { link, user };
@@ -79,18 +67,15 @@ export function createPasswordResetService(deps: Deps, accounts: AccountService)
       const now = clock.now();
       const token = randomBytes(32).toString('base64url');
       // The same two writes for a known and an unknown address, so the timing tells nothing:
-      // older unused links of the person stop working (for an unknown address the filter
-      // matches nobody), and the new link is stored (for an unknown address bound to nobody, so
-      // it can never be used; the TTL index drops it with the others).
-      await OneTimeToken.deleteMany({
-        purpose: 'password_reset',
-        user: user?._id ?? new Types.ObjectId(),
-        usedAt: null,
-      });
+      // older unused links of the person stop working, and the new link is stored. For an
+      // unknown address both use a fresh id that no account has: the first matches nothing, and
+      // the stored link can never be used (the TTL index drops it with the others).
+      const owner = user?._id ?? new Types.ObjectId();
+      await OneTimeToken.deleteMany({ purpose: 'password_reset', user: owner, usedAt: null });
       await OneTimeToken.create({
         purpose: 'password_reset',
         tokenHash: sha256(token),
-        user: user?._id ?? null,
+        user: owner,
         expiresAt: new Date(now.getTime() + RESET_LINK_MINUTES * 60_000),
         createdAt: now,
       });

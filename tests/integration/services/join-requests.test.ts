@@ -97,8 +97,8 @@ describe('join requests', () => {
     ).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  it('a member’s address gets the same confirmation and one e-mail, and no request is stored', async () => {
-    const { group, member } = await setup();
+  it('a member’s address gets the same confirmation and one e-mail, and advocates see nothing', async () => {
+    const { group, member, advocate } = await setup();
     const memberEmail = (member as { email: string }).email;
     const outcome = await services.joinRequests.submitJoinRequest(visitor, group.slug, {
       email: memberEmail,
@@ -110,7 +110,12 @@ describe('join requests', () => {
     });
     expect(outcome).toEqual(newcomer);
     expect(deps.mailer.sent.map((m) => m.to)).toEqual([memberEmail, 'newcomer@example.test']);
-    expect(await JoinRequest.exists({ group: group._id, email: memberEmail })).toBeNull();
+    expect(deps.mailer.sent[0]?.subject).toBe(en.joinRequests.memberSubject(group.name));
+    // Stored as answered, like any request (so the answer takes the same time), never listed.
+    const stored = await JoinRequest.find({ group: group._id, email: memberEmail }).lean();
+    expect(stored.map((r) => r.status)).toEqual(['already_member']);
+    const list = await services.joinRequests.listJoinRequests(actorFor(advocate), group.slug);
+    expect(list.map((r) => r.email)).toEqual(['newcomer@example.test']);
   });
 
   it('asking twice keeps one waiting request', async () => {
