@@ -27,3 +27,4 @@ export * from './rota-slot';
 export * from './queue-alert';
 export * from './threat-case';
 export * from './complaint-flag';
+export * from './pending-signup';

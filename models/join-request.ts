@@ -25,6 +25,8 @@ const joinRequestSchema = new Schema(
   { timestamps: true },
 );
 joinRequestSchema.index({ group: 1, status: 1, createdAt: 1 });
+// Asking again finds the open request of this address in this group.
+joinRequestSchema.index({ group: 1, email: 1, status: 1 });
 
 export type JoinRequestFields = InferSchemaType<typeof joinRequestSchema>;
 export type JoinRequestDoc = JoinRequestFields & { _id: Types.ObjectId };

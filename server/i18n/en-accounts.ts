@@ -32,4 +32,21 @@ export const accountsEn = {
     changedText: (url: string) =>
       `The password of your Harbour account was just changed with a reset link, and every device was signed out.\n\nIf this was you, there is nothing more to do.\n\nIf it was not you, please reset your password straight away at ${url} and tell the people who run Harbour.`,
   },
+  signup: {
+    checkTitle: 'Check your e-mail',
+    check: (email: string) =>
+      `We have sent an e-mail to ${email}. Open it within 24 hours to finish joining.`,
+    checkHint:
+      'Nothing there after a few minutes? Look in your spam folder. If the address was wrong, open your invitation link again.',
+    confirmTitle: 'Finish joining',
+    confirmIntro: (group: string) =>
+      `Press the button to create your account and join ${group}. Then sign in with your e-mail address and the password you chose.`,
+    confirmButton: 'Create my account and join',
+    confirmSubject: 'Finish joining Harbour',
+    confirmText: (url: string, hours: number) =>
+      `Someone (we hope you) used a Harbour invitation with this e-mail address.\n\nTo create your account and join, open this link within ${hours} hours:\n${url}\n\nIf this was not you, you can ignore this e-mail: no account is made.`,
+    existingSubject: 'About your Harbour invitation',
+    existingText: (loginUrl: string, forgotUrl: string) =>
+      `Someone (we hope you) used a Harbour invitation with this e-mail address. This address already has a Harbour account, so no new one was made.\n\nIf it was you: sign in at ${loginUrl}, then open your invitation link again. If you forgot your password, you can choose a new one at ${forgotUrl}.\n\nIf it was not you, you can ignore this e-mail.`,
+  },
 };

@@ -31,12 +31,20 @@ export async function createAccount(
     pepper: deps.config.passwordPepper,
     cost: deps.config.bcryptCost,
   });
+  return createAccountWithHash(deps, { ...input, passwordHash });
+}
+
+/** For a password checked and hashed earlier (a sign-up confirmed from its e-mail). */
+export async function createAccountWithHash(
+  deps: Deps,
+  input: { email: string; displayName: string; passwordHash: string; id?: Types.ObjectId },
+): Promise<UserDoc> {
   try {
     const user = await User.create({
       _id: input.id ?? new Types.ObjectId(),
       email: input.email,
       displayName: input.displayName,
-      passwordHash,
+      passwordHash: input.passwordHash,
       siteRole: 'member',
     });
     deps.log.info({ userId: String(user._id) }, 'account created');

@@ -26,6 +26,7 @@ import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
 import { createTriageService } from './triage';
 import { createPasswordResetService } from './password-reset';
+import { createInvitationSignupService } from './invitation-signup';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -42,6 +43,7 @@ export function createServices(deps: Deps) {
     myGroups: createMyGroupsService(deps),
     groups: createGroupService(deps),
     invitations: createInvitationService(deps),
+    invitationSignup: createInvitationSignupService(deps),
     joinRequests: createJoinRequestService(deps),
     memberships: createMembershipService(deps),
     consent: createConsentService(deps),

@@ -22,7 +22,7 @@ import {
   parseInput,
   redeemInputSchema,
 } from '../schemas/groups';
-import { createAccount, EmailTakenError, checkPasswordOrThrow } from './account-creation';
+import { createAccountWithHash, EmailTakenError } from './account-creation';
 import { recordAudit } from './audit';
 import { createNotifications } from './notifications';
 import { documentsFor, recordConsents, type DocumentView } from './consent';
@@ -127,7 +127,7 @@ export async function issueInvitation(
 }
 
 /** Documents a person must accept to join: the group's rules and disclaimer, plus site ones not yet accepted. */
-async function requiredKinds(
+export async function requiredKinds(
   userId: Types.ObjectId | null,
   group: GroupDoc,
 ): Promise<DocumentKind[]> {
@@ -140,7 +140,7 @@ async function requiredKinds(
   return kinds;
 }
 
-interface Redeemable {
+export interface Redeemable {
   invitation: InvitationDoc;
   group: GroupDoc;
   membership: MembershipDoc | null;
@@ -161,110 +161,205 @@ export interface RedeemResult {
   createdAccount: boolean;
 }
 
-export function createInvitationService(deps: Deps) {
-  /**
-   * Finds a usable invitation for this caller, or throws the one generic error. The final
-   * guarantee is the conditional update in `redeem`; this read only lets the page show the group.
-   */
-  async function findRedeemable(
-    caller: Caller,
-    token: string,
-    email: string | null,
-  ): Promise<Redeemable> {
-    if (!invitationTokenSchema.safeParse(token).success) throw new InvitationInvalidError();
-    const now = deps.clock.now();
-    const invitation = await Invitation.findOne({
-      tokenHash: hashToken(token),
-    }).lean<InvitationDoc>();
-    if (!invitation) throw new InvitationInvalidError();
-    const group = await Group.findById(invitation.group).lean<GroupDoc>();
-    if (!group) throw new InvitationInvalidError();
-    const membership = isActor(caller)
-      ? await Membership.findOne({ user: caller.userId, group: group._id }).lean<MembershipDoc>()
-      : null;
-    // Someone already in the group simply goes in: no use is spent, nothing else is checked.
-    if (membership?.status === 'active') return { invitation, group, membership, email };
-    const usable =
-      !invitation.revokedAt &&
-      invitation.expiresAt.getTime() > now.getTime() &&
-      invitation.usesLeft > 0;
-    if (!usable) throw new InvitationInvalidError();
-    if (invitation.kind === 'email' && email !== null && invitation.email !== email) {
-      throw new InvitationInvalidError();
+/**
+ * Finds a usable invitation for this caller, or throws the one generic error. The final
+ * guarantee is the conditional update in `admit`; this read only lets the page show the group.
+ */
+export async function findRedeemable(
+  deps: Deps,
+  caller: Caller,
+  token: string,
+  email: string | null,
+): Promise<Redeemable> {
+  if (!invitationTokenSchema.safeParse(token).success) throw new InvitationInvalidError();
+  const now = deps.clock.now();
+  const invitation = await Invitation.findOne({
+    tokenHash: hashToken(token),
+  }).lean<InvitationDoc>();
+  if (!invitation) throw new InvitationInvalidError();
+  return checkRedeemable(deps, caller, invitation, email, now);
+}
+
+async function checkRedeemable(
+  deps: Deps,
+  caller: Caller,
+  invitation: InvitationDoc,
+  email: string | null,
+  now: Date,
+): Promise<Redeemable> {
+  const group = await Group.findById(invitation.group).lean<GroupDoc>();
+  if (!group) throw new InvitationInvalidError();
+  const membership = isActor(caller)
+    ? await Membership.findOne({ user: caller.userId, group: group._id }).lean<MembershipDoc>()
+    : null;
+  // Someone already in the group simply goes in: no use is spent, nothing else is checked.
+  if (membership?.status === 'active') return { invitation, group, membership, email };
+  const usable =
+    !invitation.revokedAt &&
+    invitation.expiresAt.getTime() > now.getTime() &&
+    invitation.usesLeft > 0;
+  if (!usable) throw new InvitationInvalidError();
+  if (invitation.kind === 'email' && email !== null && invitation.email !== email) {
+    throw new InvitationInvalidError();
+  }
+  // A removed member comes back only through an invitation made after the removal.
+  if (
+    membership?.status === 'removed' &&
+    membership.endedAt &&
+    invitation.createdAt.getTime() <= membership.endedAt.getTime()
+  ) {
+    throw new InvitationInvalidError();
+  }
+  return { invitation, group, membership, email };
+}
+
+/** The same checks for an invitation known by id (a sign-up confirmed from its e-mail). */
+export async function findRedeemableById(
+  deps: Deps,
+  invitationId: Types.ObjectId,
+  email: string,
+): Promise<Redeemable> {
+  const invitation = await Invitation.findById(invitationId).lean<InvitationDoc>();
+  if (!invitation) throw new InvitationInvalidError();
+  const visitor: Caller = { kind: 'visitor', requestId: 'signup' };
+  return checkRedeemable(deps, visitor, invitation, email, deps.clock.now());
+}
+
+async function activate(
+  deps: Deps,
+  userId: Types.ObjectId,
+  group: GroupDoc,
+  invitation: InvitationDoc,
+  previous: MembershipDoc | null,
+): Promise<void> {
+  const now = deps.clock.now();
+  if (previous) {
+    // Leaving keeps roles for a return; a removal starts again as a plain member.
+    const roles =
+      previous.status === 'removed'
+        ? ['member']
+        : Array.from(new Set([...previous.roles, 'member']));
+    await Membership.updateOne(
+      { _id: previous._id },
+      {
+        $set: {
+          status: 'active',
+          roles,
+          endedAt: null,
+          joinedAt: now,
+          invitation: invitation._id,
+        },
+      },
+    );
+    return;
+  }
+  try {
+    await Membership.create({
+      user: userId,
+      group: group._id,
+      roles: ['member'],
+      status: 'active',
+      joinedAt: now,
+      invitation: invitation._id,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+    await Membership.updateOne(
+      { user: userId, group: group._id },
+      { $set: { status: 'active', endedAt: null, invitation: invitation._id } },
+    );
+  }
+}
+
+/** Tells the advocate their invitation was used (ids only: the name shows in the group). */
+async function notifyInviter(deps: Deps, invitation: InvitationDoc, group: GroupDoc) {
+  // Through createNotifications so the advocate's app/e-mail settings apply.
+  await createNotifications(deps, [
+    {
+      userId: invitation.createdBy,
+      kind: 'invitation_accepted',
+      groupId: group._id,
+      data: { groupSlug: group.slug, groupName: group.name },
+    },
+  ]);
+}
+
+/**
+ * Lets a person in: one conditional update spends a use (never more than the maximum, however
+ * many click at once), then, for someone new, the account is made (the use is given back if
+ * that fails), then membership, consents, audit, the inviter's notification and the live event.
+ */
+export async function admit(
+  deps: Deps,
+  r: Redeemable,
+  userId: Types.ObjectId,
+  kinds: DocumentKind[],
+  newAccount?: { email: string; displayName: string; passwordHash: string },
+): Promise<RedeemResult> {
+  const now = deps.clock.now();
+  const filter: Record<string, unknown> = {
+    tokenHash: r.invitation.tokenHash,
+    revokedAt: null,
+    expiresAt: mongoose.trusted({ $gt: now }),
+    usesLeft: mongoose.trusted({ $gt: 0 }),
+  };
+  if (r.invitation.kind === 'email') filter.email = r.email;
+  const consumed = await Invitation.findOneAndUpdate(
+    filter,
+    { $inc: { usesLeft: -1 }, $push: { redemptions: { user: userId, at: now } } },
+    { returnDocument: 'after' },
+  ).lean<InvitationDoc>();
+  if (!consumed) throw new InvitationInvalidError();
+
+  if (newAccount) {
+    try {
+      await createAccountWithHash(deps, { ...newAccount, id: userId });
+    } catch (error) {
+      // Give the use back: the person did not get in.
+      await Invitation.updateOne(
+        { _id: consumed._id },
+        { $inc: { usesLeft: 1 }, $pull: { redemptions: { user: userId } } },
+      );
+      if (error instanceof EmailTakenError) throw new InvitationInvalidError();
+      throw error;
     }
-    // A removed member comes back only through an invitation made after the removal.
-    if (
-      membership?.status === 'removed' &&
-      membership.endedAt &&
-      invitation.createdAt.getTime() <= membership.endedAt.getTime()
-    ) {
-      throw new InvitationInvalidError();
-    }
-    return { invitation, group, membership, email };
   }
 
+  await activate(deps, userId, r.group, r.invitation, r.membership);
+  await recordConsents(deps, userId, r.group, kinds);
+  await recordAudit(deps, {
+    key: `invitation:${r.invitation._id.toHexString()}:redeemed:${userId.toHexString()}:${now.getTime()}`,
+    action: 'invitation.redeemed',
+    actor: userId,
+    group: r.group._id,
+    targetType: 'invitation',
+    targetId: r.invitation._id,
+    meta: {
+      newAccount: Boolean(newAccount),
+      rejoined: r.membership !== null,
+      usesLeft: consumed.usesLeft,
+    },
+  });
+  await notifyInviter(deps, r.invitation, r.group);
+  const group = { id: r.group._id.toHexString(), slug: r.group.slug, name: r.group.name };
+  deps.events.emit('membership.changed', {
+    groupId: group.id,
+    userId: userId.toHexString(),
+    status: 'active',
+  });
+  return {
+    group,
+    userId: userId.toHexString(),
+    alreadyMember: false,
+    createdAccount: Boolean(newAccount),
+  };
+}
+
+export function createInvitationService(deps: Deps) {
   async function actorEmail(actor: Actor): Promise<string> {
     const user = await User.findById(actor.userId).select({ email: 1 }).lean();
     if (!user) throw new InvitationInvalidError();
     return user.email;
-  }
-
-  async function activate(
-    userId: Types.ObjectId,
-    group: GroupDoc,
-    invitation: InvitationDoc,
-    previous: MembershipDoc | null,
-  ): Promise<void> {
-    const now = deps.clock.now();
-    if (previous) {
-      // Leaving keeps roles for a return; a removal starts again as a plain member.
-      const roles =
-        previous.status === 'removed'
-          ? ['member']
-          : Array.from(new Set([...previous.roles, 'member']));
-      await Membership.updateOne(
-        { _id: previous._id },
-        {
-          $set: {
-            status: 'active',
-            roles,
-            endedAt: null,
-            joinedAt: now,
-            invitation: invitation._id,
-          },
-        },
-      );
-      return;
-    }
-    try {
-      await Membership.create({
-        user: userId,
-        group: group._id,
-        roles: ['member'],
-        status: 'active',
-        joinedAt: now,
-        invitation: invitation._id,
-      });
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 11000) throw error;
-      await Membership.updateOne(
-        { user: userId, group: group._id },
-        { $set: { status: 'active', endedAt: null, invitation: invitation._id } },
-      );
-    }
-  }
-
-  /** Tells the advocate their invitation was used (ids only: the name shows in the group). */
-  async function notifyInviter(invitation: InvitationDoc, group: GroupDoc): Promise<void> {
-    // Through createNotifications so the advocate's app/e-mail settings apply.
-    await createNotifications(deps, [
-      {
-        userId: invitation.createdBy,
-        kind: 'invitation_accepted',
-        groupId: group._id,
-        data: { groupSlug: group.slug, groupName: group.name },
-      },
-    ]);
   }
 
   return {
@@ -320,7 +415,7 @@ export function createInvitationService(deps: Deps) {
     /** What the redemption page shows: the group, the documents to accept, and whether to sign up. */
     async previewInvitation(caller: Caller, token: string): Promise<InvitationPreview> {
       const email = isActor(caller) ? await actorEmail(caller) : null;
-      const r = await findRedeemable(caller, token, email);
+      const r = await findRedeemable(deps, caller, token, email);
       const alreadyMember = r.membership?.status === 'active';
       const kinds = alreadyMember
         ? []
@@ -339,99 +434,36 @@ export function createInvitationService(deps: Deps) {
       };
     },
 
-    async redeemInvitation(caller: Caller, token: string, input: unknown): Promise<RedeemResult> {
-      const signedIn = isActor(caller);
+    /**
+     * A signed-in person joins. (Someone without an account goes through
+     * `invitationSignup.requestSignup`, which confirms the address by e-mail first.)
+     */
+    async redeemInvitation(actor: Actor, token: string, input: unknown): Promise<RedeemResult> {
       const data = parseInput(redeemInputSchema, input);
-      if (!signedIn && !data.newAccount) {
-        throw new ValidationError(en.invitations.haveAccount, [
-          { path: 'newAccount', message: en.invitations.haveAccount },
-        ]);
-      }
-      const email = signedIn ? await actorEmail(caller) : (data.newAccount?.email ?? null);
-      const r = await findRedeemable(caller, token, email);
-      const groupOut = { id: r.group._id.toHexString(), slug: r.group.slug, name: r.group.name };
-      if (signedIn && r.membership?.status === 'active') {
+      const email = await actorEmail(actor);
+      const r = await findRedeemable(deps, actor, token, email);
+      if (r.membership?.status === 'active') {
         return {
-          group: groupOut,
-          userId: caller.userId.toHexString(),
+          group: { id: r.group._id.toHexString(), slug: r.group.slug, name: r.group.name },
+          userId: actor.userId.toHexString(),
           alreadyMember: true,
           createdAccount: false,
         };
       }
-
-      const kinds = await requiredKinds(signedIn ? caller.userId : null, r.group);
-      const missing = kinds.filter((k) => !data.accepted.includes(k));
-      if (missing.length > 0) {
-        throw new ValidationError(
-          en.invitations.mustAccept,
-          missing.map((k) => ({ path: `accept.${k}`, message: en.invitations.mustAccept })),
-        );
-      }
-      if (!signedIn && data.newAccount) {
-        checkPasswordOrThrow(data.newAccount.password, data.newAccount.email);
-        // The generic answer, not "this address has an account": nothing reveals who is registered.
-        if (await User.exists({ email: data.newAccount.email })) throw new InvitationInvalidError();
-      }
-
-      const userId = signedIn ? caller.userId : new Types.ObjectId();
-      const now = deps.clock.now();
-      const filter: Record<string, unknown> = {
-        tokenHash: r.invitation.tokenHash,
-        revokedAt: null,
-        expiresAt: mongoose.trusted({ $gt: now }),
-        usesLeft: mongoose.trusted({ $gt: 0 }),
-      };
-      if (r.invitation.kind === 'email') filter.email = email;
-      const consumed = await Invitation.findOneAndUpdate(
-        filter,
-        { $inc: { usesLeft: -1 }, $push: { redemptions: { user: userId, at: now } } },
-        { returnDocument: 'after' },
-      ).lean<InvitationDoc>();
-      if (!consumed) throw new InvitationInvalidError();
-
-      let createdAccount = false;
-      if (!signedIn && data.newAccount) {
-        try {
-          await createAccount(deps, { ...data.newAccount, id: userId });
-          createdAccount = true;
-        } catch (error) {
-          // Give the use back: the person did not get in.
-          await Invitation.updateOne(
-            { _id: consumed._id },
-            { $inc: { usesLeft: 1 }, $pull: { redemptions: { user: userId } } },
-          );
-          if (error instanceof EmailTakenError) throw new InvitationInvalidError();
-          throw error;
-        }
-      }
-
-      await activate(userId, r.group, r.invitation, r.membership);
-      await recordConsents(deps, userId, r.group, kinds);
-      await recordAudit(deps, {
-        key: `invitation:${r.invitation._id.toHexString()}:redeemed:${userId.toHexString()}:${now.getTime()}`,
-        action: 'invitation.redeemed',
-        actor: userId,
-        group: r.group._id,
-        targetType: 'invitation',
-        targetId: r.invitation._id,
-        meta: {
-          newAccount: createdAccount,
-          rejoined: r.membership !== null,
-          usesLeft: consumed.usesLeft,
-        },
-      });
-      await notifyInviter(r.invitation, r.group);
-      deps.events.emit('membership.changed', {
-        groupId: groupOut.id,
-        userId: userId.toHexString(),
-        status: 'active',
-      });
-      return {
-        group: groupOut,
-        userId: userId.toHexString(),
-        alreadyMember: false,
-        createdAccount,
-      };
+      const kinds = await requiredKinds(actor.userId, r.group);
+      requireAccepted(kinds, data.accepted);
+      return admit(deps, r, actor.userId, kinds);
     },
   };
+}
+
+/** Throws the form's issues when a required document was not ticked. */
+export function requireAccepted(kinds: DocumentKind[], accepted: readonly string[]): void {
+  const missing = kinds.filter((k) => !accepted.includes(k));
+  if (missing.length > 0) {
+    throw new ValidationError(
+      en.invitations.mustAccept,
+      missing.map((k) => ({ path: `accept.${k}`, message: en.invitations.mustAccept })),
+    );
+  }
 }

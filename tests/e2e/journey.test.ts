@@ -1,11 +1,12 @@
 import type { Browser } from 'playwright-core';
 import { addMember, createGroup, createUser } from '../helpers/factories';
+import { confirmationToken } from '../helpers/invitations';
 import { enableTotp, startTestApp, type TestApp } from '../helpers/test-app';
 import { Session, launchBrowser, pageWidth, sendPost, signInByForm, signInFast } from './harness';
 
 /**
  * The whole way in, in real browsers: an advocate invites, the invitee makes an account, accepts
- * the rules and disclaimer, writes, waits; a moderator in another browser approves; a third
+ * the rules and disclaimer, confirms her address from the e-mail, writes, waits; a moderator in another browser approves; a third
  * member sees the post arrive without reloading. Then a rejection citing a rule, and a revision.
  */
 let t: TestApp;
@@ -56,6 +57,11 @@ it('invite → join → post → wait → approve → seen live by another membe
   await inv.page.fill('#r-name', 'Róisín');
   await inv.page.fill('#r-password', 'a calm harbour at dusk');
   for (const box of await inv.page.locator('main input[type="checkbox"]').all()) await box.check();
+  await inv.page.click('main form button[type="submit"]');
+  // She is asked to check her e-mail, and opens the link in it.
+  await inv.page.locator('h1', { hasText: 'Check your e-mail' }).waitFor();
+  const confirm = confirmationToken(t.deps.mailer, 'new.member@example.test');
+  await inv.page.goto(`${t.baseUrl}/invitations/confirm/${confirm}`);
   await Promise.all([
     inv.page.waitForURL(/\/login$/),
     inv.page.click('main form button[type="submit"]'),

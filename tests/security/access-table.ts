@@ -143,6 +143,17 @@ export const routeTable: Record<string, RouteRow> = {
     body: () => ({}),
     ok: [303, 422],
   },
+  // A newcomer's confirmation link (from the e-mail): only a real one opens anything.
+  'get /invitations/confirm/:token': {
+    allow: ROLES,
+    params: () => ({ token: 'x'.repeat(43) }),
+    ok: [404],
+  },
+  'post /invitations/confirm/:token': {
+    allow: ROLES,
+    params: () => ({ token: 'x'.repeat(43) }),
+    ok: [404],
+  },
   'get /g/:slug/members': { allow: READERS_A, params: slug },
   'post /g/:slug/members/remove': {
     allow: [...ADVOCATE, ...MODERATOR],

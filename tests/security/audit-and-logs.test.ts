@@ -12,6 +12,7 @@ import { recordAudit } from '../../server/services/audit';
 import { testDatabaseUri } from '../helpers/db';
 import { testDeps } from '../helpers/deps';
 import { actorFor, addMember, createGroup, createUser } from '../helpers/factories';
+import { confirmationToken } from '../helpers/invitations';
 import {
   csrfFrom,
   enableTotp,
@@ -118,6 +119,7 @@ describe('logs', () => {
       newEmail: `canary.new.${tag}@example.test`,
       newPassword: `Canary-New-Password-${tag}`,
       newName: `CanaryNewcomer${tag}`,
+      resetPassword: `Canary-Reset-Password-${tag}`,
     };
     const group = await createGroup({ questions: [{ questionId: 'q1', text: 'Why?' }] } as never);
     const member = await createUser({
@@ -180,7 +182,30 @@ describe('logs', () => {
         displayName: canary.newName,
         password: canary.newPassword,
         confirmAge: 'on',
+        accept: ['terms', 'privacy', 'rules', 'disclaimer'],
       });
+    // The newcomer's confirmation link, and a password reset link, travel in URLs too.
+    const confirm = confirmationToken(t.deps.mailer, canary.newEmail);
+    const confirmPage = await newcomer.get(`/invitations/confirm/${confirm}`);
+    const joined = await newcomer
+      .post(`/invitations/confirm/${confirm}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirmPage.text) });
+    expect(joined.headers.location).toBe('/login');
+    const forgetful = request.agent(t.baseUrl);
+    const forgot = await forgetful.get('/login/forgot');
+    await forgetful
+      .post('/login/forgot')
+      .type('form')
+      .send({ _csrf: csrfFrom(forgot.text), email: canary.email });
+    const resetMail = t.deps.mailer.sent.filter((m) => m.to === canary.email).at(-1);
+    const reset = /\/reset\/([A-Za-z0-9_-]{43})/.exec(resetMail?.text ?? '')?.[1] ?? 'missing';
+    const resetPage = await forgetful.get(`/reset/${reset}`);
+    const changed = await forgetful
+      .post(`/reset/${reset}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(resetPage.text), password: canary.resetPassword });
+    expect(changed.headers.location).toBe('/login');
     await newcomer.get(`/no-such-page/${token}`);
     const outsider = request.agent(t.baseUrl);
     const publicPage = await outsider.get(`/g/${group.slug}`);
@@ -198,7 +223,8 @@ describe('logs', () => {
 
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(10);
-    const found = [...Object.values(canary), token, secret].filter((c) =>
+    expect(reset).not.toBe('missing');
+    const found = [...Object.values(canary), token, secret, confirm, reset].filter((c) =>
       log.toLowerCase().includes(c.toLowerCase()),
     );
     expect(found).toEqual([]);

@@ -138,7 +138,7 @@ export const groupRoutes = [
     rateLimit: 'redeem',
     params: tokenParams,
     body: redeemForm,
-    async handle({ caller, actor, params, body, services, req, res }) {
+    async handle({ actor, params, body, services, req, res }) {
       const input = {
         confirmAge: body.confirmAge,
         accepted: body.accept,
@@ -151,17 +151,24 @@ export const groupRoutes = [
             },
       };
       try {
-        const result = await services.invitations.redeemInvitation(caller, params.token, input);
+        if (!actor) {
+          // Someone new: the same "check your e-mail" answer whether or not the address is
+          // registered (see services/invitation-signup.ts).
+          await services.invitationSignup.requestSignup(
+            { kind: 'visitor', requestId: req.id, ip: req.ip },
+            params.token,
+            input,
+          );
+          return res.render('pages/invitations/check-email', {
+            title: en.signup.checkTitle,
+            email: input.newAccount?.email.trim().toLowerCase() ?? '',
+          });
+        }
+        const result = await services.invitations.redeemInvitation(actor, params.token, input);
         if (result.alreadyMember) {
           flash(req, 'info', en.invitations.alreadyMember);
         } else {
           flash(req, 'success', en.invitations.joined(result.group.name));
-        }
-        if (result.createdAccount) {
-          // The new person signs in with the password they just chose, then lands in the group.
-          req.session.returnTo = `/g/${result.group.slug}`;
-          flash(req, 'info', en.invitations.signInNow);
-          return res.redirect(303, '/login');
         }
         res.redirect(303, `/g/${result.group.slug}`);
       } catch (error) {
@@ -169,7 +176,7 @@ export const groupRoutes = [
         const issues = issuesOf(error);
         if (!issues) throw error;
         const preview = await services.invitations
-          .previewInvitation(caller, params.token)
+          .previewInvitation(actor ?? { kind: 'visitor', requestId: req.id }, params.token)
           .catch(() => null);
         if (!preview) return renderInvalid(res);
         res.status(422).render('pages/invitations/redeem', {
@@ -183,6 +190,53 @@ export const groupRoutes = [
             accept: body.accept,
           },
         });
+      }
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/invitations/confirm/:token',
+    access: 'public',
+    kind: 'page',
+    rateLimit: 'redeem',
+    params: tokenParams,
+    async handle({ params, services, res }) {
+      try {
+        const { groupName } = await services.invitationSignup.previewSignup(params.token);
+        // The page carries the link's token: never kept by a cache.
+        res.set('Cache-Control', 'no-store');
+        res.render('pages/invitations/confirm', {
+          title: en.signup.confirmTitle,
+          groupName,
+          token: params.token,
+        });
+      } catch (error) {
+        if (error instanceof InvitationInvalidError) return renderInvalid(res);
+        throw error;
+      }
+    },
+  }),
+
+  // A button, not the link itself: mail scanners that open links must not spend it.
+  defineRoute({
+    method: 'post',
+    path: '/invitations/confirm/:token',
+    access: 'public',
+    kind: 'page',
+    rateLimit: 'redeem',
+    params: tokenParams,
+    async handle({ params, services, req, res }) {
+      try {
+        const result = await services.invitationSignup.confirmSignup(params.token);
+        flash(req, 'success', en.invitations.joined(result.group.name));
+        // The new person signs in with the password they chose, then lands in the group.
+        req.session.returnTo = `/g/${result.group.slug}`;
+        flash(req, 'info', en.invitations.signInNow);
+        res.redirect(303, '/login');
+      } catch (error) {
+        if (error instanceof InvitationInvalidError) return renderInvalid(res);
+        throw error;
       }
     },
   }),

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { Group, Membership } from '../../../models';
+import { Group, Membership, User } from '../../../models';
 import { createApp } from '../../../server/app';
 import { en } from '../../../server/i18n/en';
 import { createServices } from '../../../server/services';
@@ -15,6 +15,7 @@ import {
   createUser,
 } from '../../helpers/factories';
 import { connectGroupsDb, disconnectGroupsDb } from '../../helpers/groups-db';
+import { confirmationToken } from '../../helpers/invitations';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -250,8 +251,21 @@ describe('redeeming an invitation', () => {
         confirmAge: 'on',
         accept: ['terms', 'privacy', 'rules', 'disclaimer'],
       });
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/login');
+    // The same "check your e-mail" page whether or not the address is registered.
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(en.signup.check('joiner@example.test'));
+    expect(await User.exists({ email: 'joiner@example.test' })).toBeNull();
+
+    const link = `/invitations/confirm/${confirmationToken(deps.mailer, 'joiner@example.test')}`;
+    const confirm = await agent.get(link).set('Accept', 'text/html');
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain(en.signup.confirmIntro(group.name));
+    const done = await agent
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfOf(confirm.text) });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/login');
     const member = await signIn('joiner@example.test', password);
     const inside = await member.get(`/g/${group.slug}/members`).set('Accept', 'text/html');
     expect(inside.status).toBe(200);

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { AuditEvent, Invitation, Membership, Notification, User } from '../../../models';
+import {
+  AuditEvent,
+  Invitation,
+  Membership,
+  Notification,
+  PendingSignup,
+  User,
+} from '../../../models';
 import type { Visitor } from '../../../server/context';
 import { isAppError } from '../../../server/errors';
 import { en } from '../../../server/i18n/en';
@@ -8,6 +15,7 @@ import { requireGroupAccess } from '../../../server/services/group-access';
 import { testDeps } from '../../helpers/deps';
 import { actorFor, addMember, createGroupWithPeople, createUser } from '../../helpers/factories';
 import { connectGroupsDb, disconnectGroupsDb } from '../../helpers/groups-db';
+import { confirmationToken, joinAsNewcomer } from '../../helpers/invitations';
 
 const deps = testDeps();
 const services = createServices(deps);
@@ -22,6 +30,11 @@ function newPerson(email: string) {
     accepted: [...ALL],
     newAccount: { email, displayName: 'River', password: PASSWORD },
   };
+}
+
+/** A newcomer's form and e-mailed link, as one step. */
+function join(token: string, input: ReturnType<typeof newPerson>) {
+  return joinAsNewcomer(services, deps.mailer, token, input);
 }
 
 /** Runs `fn` and returns the error's code and message (failing the test if nothing threw). */
@@ -113,11 +126,7 @@ describe('redeeming invitations', () => {
     );
     expect(preview.needsAccount).toBe(true);
 
-    const result = await services.invitations.redeemInvitation(
-      visitor,
-      token,
-      newPerson('new.person@example.test'),
-    );
+    const result = await join(token, newPerson('new.person@example.test'));
     expect(result.createdAccount).toBe(true);
     const user = await User.findById(result.userId).lean();
     expect(user?.displayName).toBe('River');
@@ -136,7 +145,7 @@ describe('redeeming invitations', () => {
     ).toBeGreaterThanOrEqual(2);
 
     const again = await failure(() =>
-      services.invitations.redeemInvitation(visitor, token, newPerson('new.person@example.test')),
+      services.invitationSignup.requestSignup(visitor, token, newPerson('new.person@example.test')),
     );
     expect(again.code).toBe('invitation_invalid');
   });
@@ -148,7 +157,11 @@ describe('redeeming invitations', () => {
       services.invitations.createInvitation(adv, group.slug, input);
 
     const unknown = await failure(() =>
-      services.invitations.redeemInvitation(visitor, 'A'.repeat(43), newPerson('x1@example.test')),
+      services.invitationSignup.requestSignup(
+        visitor,
+        'A'.repeat(43),
+        newPerson('x1@example.test'),
+      ),
     );
     const malformed = await failure(() =>
       services.invitations.previewInvitation(visitor, 'not-a-token'),
@@ -157,29 +170,37 @@ describe('redeeming invitations', () => {
     const expiring = await create({ kind: 'link', maxUses: 5 });
     deps.clock.advance(7 * DAY + 1);
     const expired = await failure(() =>
-      services.invitations.redeemInvitation(visitor, expiring.token, newPerson('x2@example.test')),
+      services.invitationSignup.requestSignup(
+        visitor,
+        expiring.token,
+        newPerson('x2@example.test'),
+      ),
     );
     deps.clock.set(new Date('2026-03-02T10:00:00Z'));
 
     const single = await create({ kind: 'link', maxUses: 1 });
-    await services.invitations.redeemInvitation(
-      visitor,
-      single.token,
-      newPerson('x3@example.test'),
-    );
+    await join(single.token, newPerson('x3@example.test'));
     const usedUp = await failure(() =>
-      services.invitations.redeemInvitation(visitor, single.token, newPerson('x4@example.test')),
+      services.invitationSignup.requestSignup(visitor, single.token, newPerson('x4@example.test')),
     );
 
     const revoking = await create({ kind: 'link', maxUses: 5 });
     await services.invitations.revokeInvitation(adv, group.slug, revoking.invitation.id);
     const revoked = await failure(() =>
-      services.invitations.redeemInvitation(visitor, revoking.token, newPerson('x5@example.test')),
+      services.invitationSignup.requestSignup(
+        visitor,
+        revoking.token,
+        newPerson('x5@example.test'),
+      ),
     );
 
     const bound = await create({ kind: 'email', email: 'right@example.test' });
     const wrongAddress = await failure(() =>
-      services.invitations.redeemInvitation(visitor, bound.token, newPerson('wrong@example.test')),
+      services.invitationSignup.requestSignup(
+        visitor,
+        bound.token,
+        newPerson('wrong@example.test'),
+      ),
     );
     const someoneElse = await createUser({ email: 'other.member@example.test' });
     const wrongSignedIn = await failure(() =>
@@ -195,11 +216,7 @@ describe('redeeming invitations', () => {
     }
     expect(en.invitations.invalid).not.toContain('right@example.test');
     // The right address still works after all that.
-    const ok = await services.invitations.redeemInvitation(
-      visitor,
-      bound.token,
-      newPerson('right@example.test'),
-    );
+    const ok = await join(bound.token, newPerson('right@example.test'));
     expect(ok.createdAccount).toBe(true);
   });
 
@@ -210,9 +227,15 @@ describe('redeeming invitations', () => {
       group.slug,
       { kind: 'link', maxUses: 3 },
     );
+    // All ten fill in the form (that spends nothing), then all confirm from their e-mail at once.
+    const crowd = Array.from({ length: 10 }, (_, i) => `crowd${i}@example.test`);
+    for (const email of crowd) {
+      await services.invitationSignup.requestSignup(visitor, token, newPerson(email));
+    }
+    expect((await Invitation.findById(invitation.id).lean())?.usesLeft).toBe(3);
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) =>
-        services.invitations.redeemInvitation(visitor, token, newPerson(`crowd${i}@example.test`)),
+      crowd.map((email) =>
+        services.invitationSignup.confirmSignup(confirmationToken(deps.mailer, email)),
       ),
     );
     const ok = results.filter((r) => r.status === 'fulfilled');
@@ -274,21 +297,21 @@ describe('redeeming invitations', () => {
       { kind: 'link', maxUses: 1 },
     );
     const noAge = await failure(() =>
-      services.invitations.redeemInvitation(visitor, token, {
+      services.invitationSignup.requestSignup(visitor, token, {
         ...newPerson('age@example.test'),
         confirmAge: false,
       }),
     );
     expect(noAge.code).toBe('validation_failed');
     const noRules = await failure(() =>
-      services.invitations.redeemInvitation(visitor, token, {
+      services.invitationSignup.requestSignup(visitor, token, {
         ...newPerson('age@example.test'),
         accepted: ['terms', 'privacy', 'disclaimer'],
       }),
     );
     expect(noRules.code).toBe('validation_failed');
     const weak = await failure(() =>
-      services.invitations.redeemInvitation(visitor, token, {
+      services.invitationSignup.requestSignup(visitor, token, {
         ...newPerson('age@example.test'),
         newAccount: { email: 'age@example.test', displayName: 'A', password: 'short' },
       }),
@@ -297,19 +320,70 @@ describe('redeeming invitations', () => {
     expect((await Invitation.findById(invitation.id).lean())?.usesLeft).toBe(1);
   });
 
-  it('an address that already has an account cannot sign up again, and the use is kept', async () => {
+  it('an address that already has an account gets the same answer, a note by e-mail, and no second account', async () => {
     const { group, advocate } = await createGroupWithPeople();
-    await createUser({ email: 'taken@example.test' });
+    const taken = await createUser({ email: 'taken@example.test' });
     const { token, invitation } = await services.invitations.createInvitation(
       actorFor(advocate),
       group.slug,
       { kind: 'link', maxUses: 1 },
     );
-    const f = await failure(() =>
-      services.invitations.redeemInvitation(visitor, token, newPerson('taken@example.test')),
+    const known = await services.invitationSignup.requestSignup(
+      visitor,
+      token,
+      newPerson('taken@example.test'),
     );
-    expect(f).toEqual({ code: 'invitation_invalid', message: en.invitations.invalid });
+    const fresh = await services.invitationSignup.requestSignup(
+      visitor,
+      token,
+      newPerson('fresh@example.test'),
+    );
+    expect(known).toEqual(fresh);
+    const [note, link] = deps.mailer.sent;
+    expect(note).toMatchObject({ to: 'taken@example.test', subject: en.signup.existingSubject });
+    expect(note?.text).not.toMatch(/\/invitations\//);
+    expect(link).toMatchObject({ to: 'fresh@example.test', subject: en.signup.confirmSubject });
+    // Nothing personal is kept for the registered address, and nothing can be confirmed.
+    const kept = await PendingSignup.find({ invitation: invitation.id }).lean();
+    expect(kept.map((p) => [p.existingAccount, p.email, p.passwordHash === ''])).toEqual([
+      [true, '', true],
+      [false, 'fresh@example.test', false],
+    ]);
+    expect(await User.countDocuments({ email: 'taken@example.test' })).toBe(1);
+    expect((await User.findById(taken._id).lean())?.passwordHash).toBe(taken.passwordHash);
     expect((await Invitation.findById(invitation.id).lean())?.usesLeft).toBe(1);
+  });
+
+  it('a confirmation link works once, for 24 hours, and not after the documents changed', async () => {
+    const { group, advocate, moderator } = await createGroupWithPeople();
+    const { token, invitation } = await services.invitations.createInvitation(
+      actorFor(advocate),
+      group.slug,
+      { kind: 'link', maxUses: 5 },
+    );
+    await services.invitationSignup.requestSignup(visitor, token, newPerson('late@example.test'));
+    const late = confirmationToken(deps.mailer, 'late@example.test');
+    await services.invitationSignup.requestSignup(visitor, token, newPerson('twice@example.test'));
+    const twice = confirmationToken(deps.mailer, 'twice@example.test');
+    await services.invitationSignup.requestSignup(visitor, token, newPerson('rules@example.test'));
+    const rules = confirmationToken(deps.mailer, 'rules@example.test');
+
+    await services.invitationSignup.confirmSignup(twice);
+    expect((await failure(() => services.invitationSignup.confirmSignup(twice))).code).toBe(
+      'invitation_invalid',
+    );
+    await services.consent.publishGroupDocument(actorFor(moderator), group.slug, {
+      kind: 'disclaimer',
+      disclaimer: 'Take every health question to your own care team.',
+    });
+    expect((await failure(() => services.invitationSignup.confirmSignup(rules))).code).toBe(
+      'invitation_invalid',
+    );
+    deps.clock.advance(DAY + 1);
+    expect((await failure(() => services.invitationSignup.confirmSignup(late))).code).toBe(
+      'invitation_invalid',
+    );
+    expect((await Invitation.findById(invitation.id).lean())?.usesLeft).toBe(4);
   });
 
   it('leaving and coming back reactivates; a removed member needs a new invitation', async () => {
@@ -374,11 +448,7 @@ describe('redeeming invitations', () => {
       maxUses: 2,
       days: 1,
     });
-    await services.invitations.redeemInvitation(
-      visitor,
-      pending.token,
-      newPerson('one@example.test'),
-    );
+    await join(pending.token, newPerson('one@example.test'));
     deps.clock.advance(2 * DAY);
     const list = await services.invitations.listInvitations(adv, group.slug);
     const byId = new Map(list.map((i) => [i.id, i]));

@@ -6,6 +6,7 @@ import { createServices } from '../../../server/services';
 import { testDeps } from '../../helpers/deps';
 import { actorFor, createGroup, createGroupWithPeople, createUser } from '../../helpers/factories';
 import { connectGroupsDb, disconnectGroupsDb } from '../../helpers/groups-db';
+import { joinAsNewcomer } from '../../helpers/invitations';
 
 const deps = testDeps();
 const services = createServices(deps);
@@ -55,7 +56,7 @@ describe('join requests', () => {
     expect(invitationMail?.to).toBe('asker@example.test');
     const token = invitationMail?.text.match(/\/invitations\/([A-Za-z0-9_-]{43})/)?.[1];
     expect(token).toBeDefined();
-    const joined = await services.invitations.redeemInvitation(visitor, token!, {
+    const joined = await joinAsNewcomer(services, deps.mailer, token!, {
       confirmAge: true,
       accepted: ['terms', 'privacy', 'rules', 'disclaimer'],
       newAccount: {
