@@ -37,6 +37,11 @@ const BODY_LIMIT = '100kb';
 export interface AppOptions {
   /** More readiness checks for /readyz beside the database (e.g. `redis` with REDIS_URL). */
   readiness?: Record<string, () => Promise<boolean>>;
+  /**
+   * True once shutdown has begun (server/shutdown.ts): /readyz answers 503 so a load balancer
+   * stops sending, and every answer closes its connection instead of keeping it alive.
+   */
+  draining?: () => boolean;
 }
 
 export function createApp(deps: Deps, services: Services, options: AppOptions = {}): Express {
@@ -63,6 +68,13 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
   });
   setAppKit(app, { deps, session, auth, limiters, csrf });
 
+  const draining = options.draining ?? (() => false);
+  app.use((_req, res, next) => {
+    // A keep-alive client learns with this answer that the connection ends here, so it never
+    // sends its next request into a connection that is being closed.
+    if (draining()) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(requestLog(deps.log));
   app.use(cspNonce, securityHeaders(config), robotsHeader);
 
@@ -75,6 +87,10 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
     ...options.readiness,
   };
   app.get('/readyz', async (_req, res) => {
+    if (draining()) {
+      res.status(503).json({ ok: false, draining: true });
+      return;
+    }
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((n) => checks[n]!().catch(() => false)));
     const report: Record<string, boolean> = {};

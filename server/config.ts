@@ -61,6 +61,8 @@ const envSchema = z.object({
   EXPORT_KEEP_DAYS: z.coerce.number().int().min(1).max(30).default(7),
   /** How often the scheduler looks for due work (retention daily, digests, exports). */
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86400).default(60),
+  /** On SIGTERM: how long to keep serving (readyz 503, connections closing) before closing. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(5000).default(1000),
 });
 
 export interface Config {
@@ -89,6 +91,7 @@ export interface Config {
   retention: RetentionConfig;
   exportKeepDays: number;
   schedulerIntervalMs: number;
+  shutdownDrainMs: number;
 }
 
 /** Days after which each kind of record is purged by the retention job (0: never). */
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     exportKeepDays: e.EXPORT_KEEP_DAYS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_SECONDS * 1000,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };
 }
 

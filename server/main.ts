@@ -17,6 +17,7 @@ import { attachBroadcasters, createSocketServer } from './sockets';
 import { attachBenchStats } from './bench-stats';
 import { createRedisLink, useRedisAdapter } from './sockets/redis-adapter';
 import { startScheduler } from './services/scheduler';
+import { stopGracefully } from './shutdown';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -58,7 +59,11 @@ async function main(): Promise<void> {
   await ensureDefaultDocuments(deps);
   // With REDIS_URL, several instances share socket rooms; without it, one instance as before.
   const redis = config.redisUrl ? createRedisLink(config.redisUrl, log) : null;
-  const app = createApp(deps, services, redis ? { readiness: { redis: () => redis.ready() } } : {});
+  let draining = false;
+  const app = createApp(deps, services, {
+    ...(redis ? { readiness: { redis: () => redis.ready() } } : {}),
+    draining: () => draining,
+  });
   const server = http.createServer(app);
   // Slow or stalled clients must not hold connections open.
   applyServerLimits(server);
@@ -114,16 +119,16 @@ async function main(): Promise<void> {
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     try {
-      const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
       stopScheduler();
+      // Requests and socket events already sent are answered; see server/shutdown.ts.
+      await stopGracefully({
+        server,
+        io,
+        log,
+        drainMs: config.shutdownDrainMs,
+        startDraining: () => (draining = true),
+      });
       detach();
-      // Tell live clients to come back later, then stop accepting (io.close closes the server);
-      // requests already running finish first.
-      io.emit('server:shutdown', { reconnectAfterMs: 5000 });
-      io.disconnectSockets(true);
-      void io.close();
-      server.closeIdleConnections();
-      await closed;
       await redis?.close();
       await database.close();
       log.info('stopped');

@@ -44,6 +44,23 @@ type HandshakeRequest = IncomingMessage & {
 
 export type HarbourSocketServer = Server;
 
+/** Per server: events being handled, and whether it is draining before shutdown. */
+interface Lifecycle {
+  running: number;
+  draining: boolean;
+  idle: Array<() => void>;
+}
+const lifecycles = new WeakMap<Server, Lifecycle>();
+
+function lifecycleOf(io: Server): Lifecycle {
+  let state = lifecycles.get(io);
+  if (!state) {
+    state = { running: 0, draining: false, idle: [] };
+    lifecycles.set(io, state);
+  }
+  return state;
+}
+
 /** Room for one browser session, so signing out there closes exactly its sockets. */
 export function sessionRoom(sessionId: string): string {
   return `session:${createHash('sha256').update(sessionId).digest('hex').slice(0, 32)}`;
@@ -86,6 +103,9 @@ export function createSocketServer(
     // connection goes through the membership check below.
     connectionStateRecovery: undefined,
     allowRequest: (req, callback) => {
+      // Shutting down: no new connections. Refused at the transport, so the client keeps
+      // retrying (with back-off) and lands on another instance, or on this one restarted.
+      if (lifecycleOf(io).draining) return callback(null, false);
       const origin = req.headers.origin;
       const host = req.headers.host;
       const sameHost =
@@ -206,6 +226,8 @@ export function createSocketServer(
     ack: AckFn | null,
   ): Promise<void> {
     const reply = ack ?? (() => undefined);
+    const life = lifecycleOf(io);
+    life.running += 1;
     try {
       const actor = await currentActor(socket);
       if (!actor) {
@@ -244,6 +266,9 @@ export function createSocketServer(
       }
       deps.log.error({ event: spec.event, err: errorInfo(error) }, 'socket handler failed');
       reply({ ok: false, error: { code: 'internal', message: en.errors.internal } });
+    } finally {
+      life.running -= 1;
+      if (life.running === 0) life.idle.splice(0).forEach((resolve) => resolve());
     }
   }
 
@@ -274,11 +299,19 @@ export function attachBroadcasters(io: Server, deps: Deps): () => void {
   return () => offs.forEach((off) => off());
 }
 
-/** Shutdown: tell clients to come back a little later, then close every connection. */
-export async function closeSocketServer(io: Server): Promise<void> {
-  io.emit('server:shutdown', { reconnectAfterMs: 5000 });
-  io.disconnectSockets(true);
-  await new Promise<void>((resolve) => {
-    void io.close(() => resolve());
-  });
+/**
+ * Shutdown, first step: every connected client is told to reconnect after `reconnectAfterMs`
+ * (`server:shutdown`; public/js/app.js does so, with jitter), and new connections are refused.
+ * Events already arriving are still handled and acknowledged.
+ */
+export function drainSocketServer(io: Server, reconnectAfterMs: number): void {
+  lifecycleOf(io).draining = true;
+  io.emit('server:shutdown', { reconnectAfterMs });
+}
+
+/** Resolves once no socket event is being handled (their acknowledgements are sent). */
+export function socketHandlersIdle(io: Server): Promise<void> {
+  const life = lifecycleOf(io);
+  if (life.running === 0) return Promise.resolve();
+  return new Promise((resolve) => life.idle.push(resolve));
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
+import { RECONNECT_AFTER_MS } from '../../../server/shutdown';
 import { testDatabaseUri } from '../../helpers/db';
 import { TEST_PASSWORD_PEPPER } from '../../helpers/deps';
 import { TEST_PASSWORD, createUser } from '../../helpers/factories';
@@ -85,7 +86,7 @@ describe('the server process', () => {
 
       const t0 = Date.now();
       started.child.kill('SIGTERM');
-      await expect(told).resolves.toEqual({ reconnectAfterMs: 5000 });
+      await expect(told).resolves.toEqual({ reconnectAfterMs: RECONNECT_AFTER_MS });
       socket.close();
       const { code } = await started.exited;
       expect(code).toBe(0);
