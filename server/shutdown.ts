@@ -34,7 +34,9 @@ export async function stopGracefully(stop: GracefulStop): Promise<void> {
   const closed = new Promise<void>((resolve) => stop.server.once('close', () => resolve()));
   stop.server.close();
   await socketHandlersIdle(stop.io);
-  stop.io.disconnectSockets(true);
+  // Only this instance's sockets: with the Redis adapter, io.disconnectSockets() would end
+  // the connections of every instance.
+  stop.io.local.disconnectSockets(true);
   // Closes the socket engine (and a Redis adapter); its second close of the HTTP server only
   // reports that the server is already closing.
   await stop.io.close();

@@ -59,6 +59,8 @@ export interface Cluster {
   proxy: RoundRobinProxy;
   /** SIGKILLs instance i (no goodbye to its sockets) and waits for it to be gone. */
   kill(i: number): Promise<void>;
+  /** SIGTERMs instance i (a graceful stop) and resolves with its exit code. */
+  terminate(i: number): Promise<number | null>;
   /** Stops everything: instances (SIGTERM, then SIGKILL), proxy, Redis, the engine. */
   stop(): Promise<void>;
 }
@@ -221,6 +223,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         if (!r) throw new Error(`no instance ${i}`);
         if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
         await r.exited;
+      },
+      async terminate(i) {
+        const r = running[i];
+        if (!r) throw new Error(`no instance ${i}`);
+        if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+        await r.exited;
+        return r.child.exitCode;
       },
       stop,
     };

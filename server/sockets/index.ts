@@ -306,7 +306,8 @@ export function attachBroadcasters(io: Server, deps: Deps): () => void {
  */
 export function drainSocketServer(io: Server, reconnectAfterMs: number): void {
   lifecycleOf(io).draining = true;
-  io.emit('server:shutdown', { reconnectAfterMs });
+  // `local`: with the Redis adapter a plain emit would reach every instance's clients.
+  io.local.emit('server:shutdown', { reconnectAfterMs });
 }
 
 /** Resolves once no socket event is being handled (their acknowledgements are sent). */

@@ -326,4 +326,24 @@ describe('Harbour as three instances behind a round-robin proxy', () => {
     // The proxy now serves from the two instances left.
     await request(cluster.proxyUrl).get('/readyz').expect(200);
   }, 60_000);
+
+  it('SIGTERM of one instance tells only its own members to reconnect; the others stay connected', async () => {
+    const group = await createGroup();
+    const [a, b] = await Promise.all([person(group, ['member']), person(group, ['member'])]);
+    // Instance 0 was killed above: A is on instance 1, B on instance 2.
+    const onOne = await connect(a, { instance: 1 });
+    const onTwo = await connect(b, { instance: 2 });
+    const gone = new Promise((resolve) => onOne.socket.once('disconnect', resolve));
+    expect(await cluster.terminate(1)).toBe(0);
+    await gone;
+    await settle();
+    expect(onOne.received.map((r) => r.event)).toContain('server:shutdown');
+    expect(onTwo.received.map((r) => r.event)).not.toContain('server:shutdown');
+    expect(onTwo.socket.connected).toBe(true);
+    const still = await emit(onTwo.socket, 'posts:catch_up', {
+      groupId: String(group._id),
+      afterSeq: 0,
+    });
+    expect(still.ok).toBe(true);
+  }, 60_000);
 });
