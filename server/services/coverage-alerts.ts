@@ -13,7 +13,7 @@ import {
 import type { Deps } from '../deps';
 import { isOpen } from './business-hours';
 import { addCoveredMinutes, isCovered, nextOnRota, onDutyNow } from './coverage';
-import { loadCoverage } from './coverage-load';
+import { loadCoverage, type Coverage } from './coverage-load';
 import { withLease } from './jobs';
 import { createNotifications, type NewNotification } from './notifications';
 
@@ -45,14 +45,15 @@ export interface QueueAlertInput {
   authorId: string;
   crisis: boolean;
   threat: boolean;
+  /** The group's coverage when the caller has it already (saves reading it twice). */
+  coverage?: Promise<Coverage>;
 }
 
 /** Alerts for a post that has just entered the queue; starts its waiting-target watch. */
 export async function alertNewQueueItem(deps: Deps, input: QueueAlertInput): Promise<string[]> {
   const { group, post } = input;
   const now = deps.clock.now();
-  const { hours, slots } = await loadCoverage(group);
-  const moderators = await activeWithRole(group._id, 'moderator');
+  const { hours, slots, moderatorIds: moderators } = await (input.coverage ?? loadCoverage(group));
   const urgent = input.crisis || input.threat;
   let recipients: string[];
   if (isCovered(hours, slots, now)) {
