@@ -76,24 +76,27 @@ export async function alertNewQueueItem(deps: Deps, input: QueueAlertInput): Pro
     postId: String(post._id),
     data: { groupSlug: group.slug, groupName: group.name, priority: post.lane === 'priority' },
   }));
-  await createNotifications(deps, notes);
   const target = urgent
     ? (group.settings?.crisisTargetMinutes ?? 5)
     : (group.settings?.responseTargetMinutes ?? 30);
-  try {
-    await QueueAlert.create({
-      post: post._id,
-      group: group._id,
-      version: post.version,
-      priority: urgent || post.lane === 'priority',
-      createdAt: now,
-      dueAt: addCoveredMinutes(hours, slots, now, target),
-      alerted: recipients.map((id) => new Types.ObjectId(id)),
-    });
-  } catch (error) {
-    // Same post and version twice (a retried call): the first watch stands.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-  }
+  const watch = async () => {
+    try {
+      await QueueAlert.create({
+        post: post._id,
+        group: group._id,
+        version: post.version,
+        priority: urgent || post.lane === 'priority',
+        createdAt: now,
+        dueAt: addCoveredMinutes(hours, slots, now, target),
+        alerted: recipients.map((id) => new Types.ObjectId(id)),
+      });
+    } catch (error) {
+      // Same post and version twice (a retried call): the first watch stands.
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+    }
+  };
+  // Independent writes: one journal flush for both.
+  await Promise.all([createNotifications(deps, notes), watch()]);
   deps.log.info(
     { event: 'coverage.alerted', groupId, postId: String(post._id), count: recipients.length },
     'queue item alert',
