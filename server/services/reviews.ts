@@ -189,7 +189,12 @@ export function createReviewService(deps: Deps) {
     const groupId = String(group._id);
     // The decision is durable: members get the post now, while its audit record and the
     // notifications are written (the moderator's acknowledgement waits for those).
-    deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
+    deps.events.emit('post.published', {
+      groupId,
+      postId: String(updated._id),
+      seq,
+      post: updated,
+    });
 
     const data = { groupSlug: group.slug, groupName: group.name };
     const notes: Parameters<typeof createNotifications>[1] = [
