@@ -1,4 +1,7 @@
-/** Strings of conversation topics and the discussion insights (issue 14, item 8), spread into `en`. */
+/**
+ * Strings of conversation topics, the discussion insights and the coverage week chart (issue 14,
+ * items 2 and 8), spread into `en`.
+ */
 export const topicsEn = {
   topics: {
     defaults: {
@@ -90,5 +93,14 @@ export const topicsEn = {
       if (h < 48) return `${h} h ${m % 60} min`;
       return `${Math.floor(h / 24)} days ${h % 24} h`;
     },
+  },
+  coverageChart: {
+    title: 'Covered hours and arrivals, as a chart',
+    help: 'Bars show how much of each hour of the week is covered (dark) or not (light); the line shows how many posts arrived at that hour over the last four weeks. The table above has the same figures.',
+    covered: 'Covered (part of the hour)',
+    uncovered: 'Not covered (part of the hour)',
+    arrivals: 'Posts in four weeks',
+    hourAxis: 'Part of the hour',
+    arrivalsAxis: 'Posts',
   },
 };
