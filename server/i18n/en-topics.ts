@@ -94,6 +94,14 @@ export const topicsEn = {
       return `${Math.floor(h / 24)} days ${h % 24} h`;
     },
   },
+  complaintsForm: {
+    processLabel: 'How to make a complaint (shown on the public page)',
+    processHint:
+      'The organisation’s own complaints process, in plain words. Left empty, the page shows a general text.',
+    contactLabel: 'Who to contact with a complaint',
+    contactHint: 'For example the patient advice office’s e-mail address or phone number.',
+    contact: (detail: string) => `Contact: ${detail}`,
+  },
   coverageChart: {
     title: 'Covered hours and arrivals, as a chart',
     help: 'Bars show how much of each hour of the week is covered (dark) or not (light); the line shows how many posts arrived at that hour over the last four weeks. The table above has the same figures.',
