@@ -45,7 +45,7 @@ export const topicsEn = {
     choose: 'Topic (optional)',
     noTopic: 'No topic',
     label: 'Topic',
-    filterLabel: 'Show',
+    filterLabel: 'Show posts about',
     allTopics: 'All topics',
     retiredOption: (name: string) => `${name} (no longer used)`,
     filterButton: 'Show',
