@@ -21,6 +21,8 @@
   var live = document.getElementById('live');
   var notice = document.getElementById('membership-notice');
   var canParticipate = root.getAttribute('data-can-participate') === '1';
+  // The topic the page is filtered by ('' for all): posts of other topics are left out.
+  var topicFilter = root.getAttribute('data-topic') || '';
   // Read from the page itself: app.js (window.Harbour) runs after this deferred script.
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : '';
@@ -80,6 +82,15 @@
     clap: '\uD83D\uDC4F',
   };
 
+  /** A post's topic as a small label (same markup as views/pages/conversation/_topic-label). */
+  function topicLabel(topic) {
+    if (!topic || !topic.name) return null;
+    var label = el('span', 'badge badge-topic');
+    label.appendChild(el('span', 'sr-only', root.getAttribute('data-topic-label') + ': '));
+    label.appendChild(document.createTextNode(topic.name));
+    return label;
+  }
+
   /** Builds a published post (member view) with textContent only. */
   function renderPost(post) {
     var article = el('article', 'post unread');
@@ -95,6 +106,8 @@
     );
     time.setAttribute('datetime', post.publishedAt);
     header.appendChild(time);
+    var topic = topicLabel(post.topic);
+    if (topic) header.appendChild(topic);
     if (post.organisation) {
       header.appendChild(
         el('span', 'badge badge-organisation', root.getAttribute('data-organisation')),
@@ -189,6 +202,8 @@
     article.setAttribute('data-own', '1');
     var header = el('header', 'post-meta');
     header.appendChild(el('span', 'author', root.getAttribute('data-you')));
+    var ownTopic = topicLabel(own.topic);
+    if (ownTopic) header.appendChild(ownTopic);
     if (own.status === 'pending') {
       header.appendChild(el('span', 'badge badge-waiting', root.getAttribute('data-waiting')));
     } else if (own.status === 'rejected') {
@@ -250,14 +265,21 @@
     if (post.groupId !== groupId) return false;
     rememberSeq(post.seq);
     if (seen[post.id] !== undefined) return false;
-    seen[post.id] = post.seq;
     var own = document.getElementById('post-' + post.id);
     if (own && own.getAttribute('data-own') === '1') own.parentNode.remove();
+    // Filtered by topic: a new thread about another topic is not shown (its replies then have
+    // no thread on this page either, and are skipped below).
+    if (topicFilter && !post.parentId && (!post.topic || post.topic.id !== topicFilter)) {
+      return false;
+    }
+    seen[post.id] = post.seq;
     var node = renderPost(post);
     removeEmpty();
     if (post.parentId) {
       var thread = document.getElementById('thread-' + post.parentId);
-      if (!thread) return true; // an older thread not on this page: shown after a reload
+      // An older thread not on this page: shown after a reload (while filtered by topic, most
+      // likely a thread about another topic: not announced either).
+      if (!thread) return !topicFilter;
       var li = el('li');
       li.appendChild(node);
       document.getElementById('replies-' + post.parentId).appendChild(li);
@@ -277,6 +299,8 @@
   }
 
   function markRead() {
+    // A page filtered by topic does not show everything: the unread marker stays where it is.
+    if (topicFilter) return;
     if (document.visibilityState !== 'visible' || !socket.connected) return;
     socket.emit('posts:mark_read', { groupId: groupId, seq: lastSeq }, function () {});
   }
@@ -412,6 +436,8 @@
       acknowledgedFindings: !!acknowledged,
     };
     if (parent && parent.value) payload.parentId = parent.value;
+    var topicSelect = form.querySelector('select[name="topic"]');
+    if (topicSelect && topicSelect.value) payload.topic = topicSelect.value;
     socket.emit('post:submit', payload, function (ack) {
       form.removeAttribute('data-sending');
       if (!ack) return;
@@ -516,7 +542,9 @@
     earlier.addEventListener('click', function (event) {
       event.preventDefault();
       var cursor = earlier.getAttribute('data-cursor');
-      fetch('/api/groups/' + slug + '/posts?before=' + encodeURIComponent(cursor), {
+      var query = '?before=' + encodeURIComponent(cursor);
+      if (topicFilter) query += '&topic=' + encodeURIComponent(topicFilter);
+      fetch('/api/groups/' + slug + '/posts' + query, {
         credentials: 'same-origin',
       })
         .then(function (res) {

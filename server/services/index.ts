@@ -25,6 +25,7 @@ import { createPrivateMessageService } from './private-messages';
 import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
 import { createTriageService } from './triage';
+import { createTopicService } from './topics';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -52,6 +53,7 @@ export function createServices(deps: Deps) {
     rota: createRotaService(deps),
     orgVoice: createOrgVoiceService(deps),
     triage: createTriageService(deps),
+    topics: createTopicService(deps),
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),

@@ -17,6 +17,7 @@ import { en } from '../i18n/en';
 import { canEditPost, canResubmitPost, canWithdrawPost, type ViewerFacts } from '../policies/post';
 import {
   FORMER_MEMBER,
+  type TopicLabel,
   presentMemberPost,
   presentOwnPost,
   type FindingView,
@@ -40,6 +41,7 @@ import { loadCoverage, type Coverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
 import { isCrisis, isThreat, needsConfirmation, screen, type Finding } from './screening';
+import { checkPostTopic, topicNames, topicsOf, type Topic } from './topic-list';
 
 /**
  * THE filter for every member-facing read of posts: approved posts of one group. Extra conditions
@@ -108,6 +110,14 @@ export interface ConversationPage {
   isAdvocate: boolean;
   wait: WaitView;
   support: SupportContact[] | null;
+  topics: {
+    /** The group's topics in order, retired ones included (the composer offers active ones). */
+    list: Topic[];
+    /** The topic the page is filtered by, if any. */
+    filter: TopicLabel | null;
+    /** A topic was asked for that is not in the group's list: everything is shown. */
+    unknownFilter: boolean;
+  };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -279,7 +289,7 @@ export function createPostService(deps: Deps) {
     created: boolean,
     coverage?: Promise<Coverage>,
   ): Promise<Extract<StoreResult, { status: 'stored' }>> {
-    const view = presentOwnPost(post, rulesOf(group));
+    const view = presentOwnPost(post, rulesOf(group), topicNames(group));
     return {
       status: 'stored',
       created,
@@ -298,9 +308,14 @@ export function createPostService(deps: Deps) {
     return { post, access };
   }
 
-  async function membersView(posts: PostDoc[], actor: Actor): Promise<MemberPostView[]> {
+  async function membersView(
+    posts: PostDoc[],
+    actor: Actor,
+    group: GroupDoc,
+  ): Promise<MemberPostView[]> {
     const names = await displayNames(posts.map((p) => String(p.author)));
-    return posts.map((p) => presentMemberPost(p, names, String(actor.userId)));
+    const topics = topicNames(group);
+    return posts.map((p) => presentMemberPost(p, names, String(actor.userId), topics));
   }
 
   return {
@@ -316,6 +331,8 @@ export function createPostService(deps: Deps) {
       const { group } = access;
       // A retry with the same idempotency key meets the unique (author, key) index at insert and
       // gets the stored post back (below): no lookup before every first attempt.
+      // An unknown or retired topic, or a topic on a reply, is refused with a plain reason.
+      const topic = checkPostTopic(group, input.topic, !!input.parentId);
 
       let parent: Types.ObjectId | null = null;
       if (input.parentId) {
@@ -344,6 +361,7 @@ export function createPostService(deps: Deps) {
           author: actor.userId,
           parent,
           body: input.body,
+          topic,
           status: 'pending',
           version: 1,
           idempotencyKey: input.idempotencyKey,
@@ -438,7 +456,7 @@ export function createPostService(deps: Deps) {
         authorId: String(actor.userId),
       });
       deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
-      return presentOwnPost(updated, rulesOf(access.group));
+      return presentOwnPost(updated, rulesOf(access.group), topicNames(access.group));
     },
 
     /** A page of threads (newest activity last), with the viewer's own waiting posts in place. */
@@ -447,6 +465,11 @@ export function createPostService(deps: Deps) {
       const { group, membership } = access;
       const limit = input.limit ?? THREADS_PER_PAGE;
       const extra: Record<string, unknown> = { parent: null };
+      const topicList = topicsOf(group);
+      const names = topicNames(group);
+      const filter = input.topic ? topicList.find((t) => t.topicId === input.topic) : undefined;
+      // Threads are filtered by their first post's topic; replies follow their thread.
+      if (filter) extra.topic = filter.topicId;
       if (input.before) {
         const [ms, id] = input.before.split('_');
         const at = new Date(Number(ms));
@@ -478,15 +501,15 @@ export function createPostService(deps: Deps) {
           })
             .sort({ submittedAt: 1 })
             .lean<PostDoc[]>();
-      const names = await displayNames([...page, ...replies].map((p) => String(p.author)));
+      const authors = await displayNames([...page, ...replies].map((p) => String(p.author)));
       const viewerId = String(actor.userId);
       const rules = rulesOf(group);
-      const ownViews = own.map((p) => presentOwnPost(p, rules));
+      const ownViews = own.map((p) => presentOwnPost(p, rules, names));
       const threads: ThreadView[] = page.map((p) => ({
-        post: presentMemberPost(p, names, viewerId),
+        post: presentMemberPost(p, authors, viewerId, names),
         replies: replies
           .filter((r) => String(r.parent) === String(p._id))
-          .map((r) => presentMemberPost(r, names, viewerId)),
+          .map((r) => presentMemberPost(r, authors, viewerId, names)),
         ownReplies: ownViews.filter((o) => o.parentId === String(p._id)),
       }));
       const reactions = await Reaction.find({
@@ -524,6 +547,11 @@ export function createPostService(deps: Deps) {
         isAdvocate: access.isAdvocate,
         wait: await expectedWait(group),
         support: hasOwnCrisis ? supportContactsFor(group) : null,
+        topics: {
+          list: topicList,
+          filter: filter ? { id: filter.topicId, name: filter.name } : null,
+          unknownFilter: !!input.topic && !filter,
+        },
       };
     },
 
@@ -543,7 +571,7 @@ export function createPostService(deps: Deps) {
       const more = posts.length > limit;
       return {
         groupId: String(group._id),
-        posts: await membersView(posts.slice(0, limit), actor),
+        posts: await membersView(posts.slice(0, limit), actor, group),
         more,
         lastSeq: group.lastSeq ?? 0,
       };

@@ -19,6 +19,7 @@ import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications } from './notifications';
 import { displayNames } from './posts';
+import { topicsOf, type Topic } from './topic-list';
 
 /**
  * The moderators' side: the queue, claims, and decisions. Every decision is ONE conditional
@@ -256,6 +257,8 @@ export function createReviewService(deps: Deps) {
         slug: string;
         name: string;
         rules: Array<{ ruleId: string; title: string }>;
+        /** The group's topics (a moderator may change a waiting post's topic). */
+        topics: Topic[];
       };
       items: QueueItemView[];
       recent: Array<{
@@ -334,6 +337,7 @@ export function createReviewService(deps: Deps) {
           slug: group.slug,
           name: group.name,
           rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          topics: topicsOf(group),
         },
         items: posts.map((p) => presentQueueItem(p, ctx)),
         recent,

@@ -18,6 +18,7 @@ import { presentMemberPost, presentOwnPost } from '../presenters/posts';
 import { DEFAULT_HOURS, formatLocal } from '../services/business-hours';
 import { presentNotification } from '../services/notifications';
 import { displayNames, visibleToMembers } from '../services/posts';
+import { topicNames } from '../services/topic-list';
 
 /**
  * Delivery of committed domain events to Socket.IO rooms (Outline's WebsocketsProcessor idea).
@@ -86,7 +87,9 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
         : await Post.findOne(visibleToMembers(oid(groupId), { _id: oid(postId) })).lean<PostDoc>();
     if (!post) return; // undone in the meantime: nothing to publish
     const names = await displayNames([String(post.author)]);
-    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.published, presentMemberPost(post, names, null));
+    const group = await Group.findById(post.group).select({ topics: 1 }).lean<GroupDoc>();
+    const view = presentMemberPost(post, names, null, group ? topicNames(group) : undefined);
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.published, view);
   });
 
   on('post.hidden', async ({ groupId, postId }) => {
@@ -107,9 +110,9 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     // privileged read: sent to the author's own room only
     const post = await Post.findOne({ _id: oid(postId), author: oid(authorId) }).lean<PostDoc>();
     if (!post) return null;
-    const group = await Group.findById(post.group).select({ rules: 1 }).lean<GroupDoc>();
+    const group = await Group.findById(post.group).select({ rules: 1, topics: 1 }).lean<GroupDoc>();
     const rules = (group?.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
-    return presentOwnPost(post, rules);
+    return presentOwnPost(post, rules, group ? topicNames(group) : undefined);
   }
 
   on('post.pending_changed', async ({ postId, authorId }) => {

@@ -478,6 +478,45 @@ export const routeTable: Record<string, RouteRow> = {
     body: () => ({ agency: 'Gardaí', reference: 'PULSE-1', at: '2026-03-02T10:00' }),
     ok: [303, 404, 422],
   },
+
+  // Conversation topics (issue 14, item 8): the group's moderators edit the list and change a
+  // post's topic; members choose one in the composer and filter (rows above, unchanged).
+  'get /g/:slug/topics': { allow: MODERATOR, params: slug },
+  'post /g/:slug/topics': {
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ name: `Topic ${Date.now() % 100000}` }),
+    ...LATE,
+  },
+  ...Object.fromEntries(
+    ['rename', 'move', 'retire', 'restore'].map((action) => [
+      `post /g/:slug/topics/:topicId/${action}`,
+      {
+        allow: MODERATOR,
+        params: (g: GroupFixture) => ({ slug: g.group.slug, topicId: 'off-topic' }),
+        body: () => ({ name: 'Anything else', direction: 'up' }),
+        ...LATE,
+      } satisfies RouteRow,
+    ]),
+  ),
+  'post /g/:slug/queue/:postId/topic': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ topic: 'celebrations' }),
+    ...LATE,
+  },
+  'post /g/:slug/posts/:postId/topic': {
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ topic: 'celebrations' }),
+    ...LATE,
+  },
+  'post /api/posts/:postId/topic': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ topic: 'everyday-life' }),
+  },
 };
 
 const gid = (g: GroupFixture) => String(g.group._id);
