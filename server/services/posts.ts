@@ -478,6 +478,22 @@ export function createPostService(deps: Deps) {
           { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
         ];
       }
+      // Neither depends on the threads: asked while they load.
+      const wait = expectedWait(group);
+      // privileged read: the viewer's own waiting / not-published posts
+      const ownLoad: Promise<PostDoc[]> = input.before
+        ? Promise.resolve([])
+        : Post.find({
+            group: group._id,
+            author: actor.userId,
+            status: trusted({ $in: ['pending', 'rejected'] }),
+          })
+            .sort({ submittedAt: 1 })
+            .lean<PostDoc[]>()
+            .exec();
+      // Settled later; a failure must not go unhandled while the threads load.
+      wait.catch(() => undefined);
+      ownLoad.catch(() => undefined);
       const tops = await Post.find(visibleToMembers(group._id, extra))
         .sort({ lastActivityAt: -1, _id: -1 })
         .limit(limit + 1)
@@ -491,17 +507,16 @@ export function createPostService(deps: Deps) {
             .limit(REPLIES_PER_THREAD * ids.length)
             .lean<PostDoc[]>()
         : [];
-      // privileged read: the viewer's own waiting / not-published posts
-      const own = input.before
-        ? []
-        : await Post.find({
-            group: group._id,
-            author: actor.userId,
-            status: trusted({ $in: ['pending', 'rejected'] }),
-          })
-            .sort({ submittedAt: 1 })
-            .lean<PostDoc[]>();
-      const authors = await displayNames([...page, ...replies].map((p) => String(p.author)));
+      const [own, authors, reactions] = await Promise.all([
+        ownLoad,
+        displayNames([...page, ...replies].map((p) => String(p.author))),
+        Reaction.find({
+          user: actor.userId,
+          post: trusted({ $in: [...ids, ...replies.map((r) => r._id)] }),
+        })
+          .select({ post: 1, kind: 1 })
+          .lean(),
+      ]);
       const viewerId = String(actor.userId);
       const rules = rulesOf(group);
       const ownViews = own.map((p) => presentOwnPost(p, rules, names));
@@ -512,12 +527,6 @@ export function createPostService(deps: Deps) {
           .map((r) => presentMemberPost(r, authors, viewerId, names)),
         ownReplies: ownViews.filter((o) => o.parentId === String(p._id)),
       }));
-      const reactions = await Reaction.find({
-        user: actor.userId,
-        post: trusted({ $in: [...ids, ...replies.map((r) => r._id)] }),
-      })
-        .select({ post: 1, kind: 1 })
-        .lean();
       const myReactions: Record<string, ReactionKind[]> = {};
       for (const r of reactions) (myReactions[String(r.post)] ??= []).push(r.kind);
       const oldest = page[0];
@@ -545,7 +554,7 @@ export function createPostService(deps: Deps) {
         consentPending: access.consentPending,
         isModerator: access.isModerator,
         isAdvocate: access.isAdvocate,
-        wait: await expectedWait(group),
+        wait: await wait,
         support: hasOwnCrisis ? supportContactsFor(group) : null,
         topics: {
           list: topicList,
