@@ -6,6 +6,7 @@ import { groupsEn } from './en-groups';
 import { moderationEn } from './en-moderation';
 import { privacyEn } from './en-privacy';
 import { coverageEn, orgVoiceEn } from './en-coverage';
+import { announcementsEn } from './en-announcements';
 
 export const en = {
   ...groupsEn,
@@ -13,6 +14,7 @@ export const en = {
   ...privacyEn,
   ...coverageEn,
   ...orgVoiceEn,
+  ...announcementsEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',
