@@ -107,7 +107,6 @@ export const announcementsEn = {
       save: 'Save changes',
       edit: 'Change',
       cancel: 'Cancel this announcement',
-      cancelLabel: (when: string) => `Cancel the announcement of ${when}`,
       scheduled: (when: string) => `Scheduled for ${when}.`,
       saved: 'The announcement is changed.',
       cancelled: 'The announcement is cancelled. Members never saw it.',
