@@ -5,6 +5,8 @@ import type { RotaSlot as Slot } from './coverage';
 export interface Coverage {
   hours: BusinessHours;
   slots: Slot[];
+  /** The group's active moderators (loaded anyway to check the slots; alerts need them too). */
+  moderatorIds: string[];
 }
 
 export function toSlot(doc: RotaSlotDoc): Slot {
@@ -30,5 +32,5 @@ export async function loadCoverage(
   const slots = docs
     .map(toSlot)
     .map((s) => (s.moderatorId && !active.has(s.moderatorId) ? { ...s, moderatorId: null } : s));
-  return { hours, slots };
+  return { hours, slots, moderatorIds: [...active] };
 }

@@ -36,7 +36,7 @@ import type {
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
-import { loadCoverage } from './coverage-load';
+import { loadCoverage, type Coverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
 import { isCrisis, isThreat, needsConfirmation, screen, type Finding } from './screening';
@@ -166,10 +166,40 @@ function toFindings(findings: readonly Finding[]) {
 export function createPostService(deps: Deps) {
   const { clock } = deps;
 
-  async function expectedWait(group: GroupDoc): Promise<WaitView> {
+  /**
+   * The median time to a decision over the last week (the last 100 decisions at most). Asked on
+   * every conversation page and every submit, and it moves slowly: each group's figure is kept
+   * for a minute (by the app's clock) instead of re-reading a hundred posts each time.
+   */
+  const typicalCache = new Map<string, { at: number; minutes: number | null }>();
+  async function typicalDecisionMinutes(group: GroupDoc, now: Date): Promise<number | null> {
+    const key = String(group._id);
+    const hit = typicalCache.get(key);
+    if (hit && now.getTime() - hit.at >= 0 && now.getTime() - hit.at < 60_000) return hit.minutes;
+    // privileged read: decision timings only (no bodies leave this function)
+    const decided = await Post.find({
+      group: group._id,
+      'decision.at': trusted({ $gte: new Date(now.getTime() - 7 * DAY_MS) }),
+      'decision.action': trusted({ $in: ['approved', 'rejected'] }),
+    })
+      .select({ submittedAt: 1, 'decision.at': 1 })
+      .sort({ 'decision.at': -1 })
+      .limit(100)
+      .lean<PostDoc[]>();
+    const minutes = medianMinutes(
+      decided
+        .filter((p) => p.decision?.at)
+        .map((p) => ((p.decision?.at as Date).getTime() - p.submittedAt.getTime()) / 60_000),
+    );
+    if (typicalCache.size > 10_000) typicalCache.clear(); // bounded: one entry per group
+    typicalCache.set(key, { at: now.getTime(), minutes });
+    return minutes;
+  }
+
+  async function expectedWait(group: GroupDoc, coverage?: Promise<Coverage>): Promise<WaitView> {
     const now = clock.now();
     // Covered hours (business hours plus the moderators' rota), not business hours alone.
-    const { hours, slots } = await loadCoverage(group);
+    const { hours, slots } = await (coverage ?? loadCoverage(group));
     const status = coverageStatus(hours, slots, now);
     if (!status.onDuty) {
       return {
@@ -179,33 +209,14 @@ export function createPostService(deps: Deps) {
         resumesAt: status.resumesAt?.toISOString() ?? null,
       };
     }
-    // privileged read: decision timings only (no bodies leave this function)
-    const decided = await Post.find({
-      group: group._id,
-      'decision.at': trusted({ $gte: new Date(now.getTime() - 7 * DAY_MS) }),
-      'decision.action': trusted({ $in: ['approved', 'rejected'] }),
-    })
-      .select({ submittedAt: 1, decision: 1 })
-      .sort({ 'decision.at': -1 })
-      .limit(500)
-      .lean<PostDoc[]>();
-    const samples = decided
-      .filter((p) => p.decision?.at)
-      .map((p) => ((p.decision?.at as Date).getTime() - p.submittedAt.getTime()) / 60_000);
-    const typical = medianMinutes(samples) ?? group.settings?.responseTargetMinutes ?? 30;
+    const typical =
+      (await typicalDecisionMinutes(group, now)) ?? group.settings?.responseTargetMinutes ?? 30;
     return {
       open: true,
       text: `${en.coverage.onDutyNow} ${en.posts.waitOpen(typical)}`,
       typicalMinutes: typical,
       resumesAt: null,
     };
-  }
-
-  async function moderatorIds(groupId: Types.ObjectId): Promise<string[]> {
-    const mods = await Membership.find({ group: groupId, status: 'active', roles: 'moderator' })
-      .select({ user: 1 })
-      .lean();
-    return mods.map((m) => String(m.user));
   }
 
   /** After a post enters (or re-enters) the queue: live updates, queue notices, threat alerts. */
@@ -215,7 +226,9 @@ export function createPostService(deps: Deps) {
     post: PostDoc,
     findings: readonly Finding[],
     notify: { queue: boolean; threat: boolean },
+    known?: Promise<Coverage>,
   ): Promise<void> {
+    const coverage = () => (known ??= loadCoverage(group));
     const groupId = String(group._id);
     deps.events.emit('post.pending_changed', {
       groupId,
@@ -223,7 +236,6 @@ export function createPostService(deps: Deps) {
       authorId: String(actor.userId),
     });
     deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
-    const mods = (await moderatorIds(group._id)).filter((id) => id !== String(actor.userId));
     const data = { groupSlug: group.slug, groupName: group.name };
     // Queue alerts follow the rota and covered hours (server/services/coverage-alerts.ts).
     if (notify.queue) {
@@ -233,6 +245,7 @@ export function createPostService(deps: Deps) {
         authorId: String(actor.userId),
         crisis: isCrisis(findings),
         threat: isThreat(findings),
+        coverage: coverage(),
       });
     }
     const notes: NewNotification[] = [];
@@ -240,7 +253,8 @@ export function createPostService(deps: Deps) {
       const admins = await User.find({ siteRole: 'admin', status: 'active' })
         .select({ _id: 1 })
         .lean();
-      const staff = new Set([...mods, ...admins.map((a) => String(a._id))]);
+      const { moderatorIds } = await coverage();
+      const staff = new Set([...moderatorIds, ...admins.map((a) => String(a._id))]);
       staff.delete(String(actor.userId));
       for (const userId of staff) {
         notes.push({
@@ -263,13 +277,14 @@ export function createPostService(deps: Deps) {
     group: GroupDoc,
     post: PostDoc,
     created: boolean,
+    coverage?: Promise<Coverage>,
   ): Promise<Extract<StoreResult, { status: 'stored' }>> {
     const view = presentOwnPost(post, rulesOf(group));
     return {
       status: 'stored',
       created,
       post: view,
-      wait: await expectedWait(group),
+      wait: await expectedWait(group, coverage),
       support: view.crisis ? supportContactsFor(group) : null,
     };
   }
@@ -370,9 +385,10 @@ export function createPostService(deps: Deps) {
       );
       // The post is stored: the queue notices and the author's answer (with the expected wait)
       // do not depend on each other.
+      const coverage = loadCoverage(group);
       const [, stored] = await Promise.all([
-        afterQueued(actor, group, post, findings, { queue: true, threat: true }),
-        storedResult(group, post, true),
+        afterQueued(actor, group, post, findings, { queue: true, threat: true }, coverage),
+        storedResult(group, post, true, coverage),
       ]);
       return stored;
     },

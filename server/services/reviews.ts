@@ -140,10 +140,12 @@ export function createReviewService(deps: Deps) {
     const now = clock.now();
     // Fail fast without using a sequence number when the post is plainly decided already.
     if (post.status !== 'pending') throw await conflictFor(actor, post._id, version);
+    // The number need not wait for the journal: the decision below does, and the journal keeps
+    // order, so a durable decision always has a durable number (a lost unused number is a gap).
     const seqDoc = await Group.findOneAndUpdate(
       { _id: group._id },
       { $inc: { lastSeq: 1 } },
-      { returnDocument: 'after' },
+      { returnDocument: 'after', writeConcern: { w: 1, j: false } },
     ).lean<GroupDoc>();
     if (!seqDoc) throw new NotFoundError();
     const seq = seqDoc.lastSeq;
@@ -184,6 +186,15 @@ export function createReviewService(deps: Deps) {
       { returnDocument: 'after' },
     ).lean<PostDoc>();
     if (!updated) throw await conflictFor(actor, post._id, version);
+    const groupId = String(group._id);
+    // The decision is durable: members get the post now, while its audit record and the
+    // notifications are written (the moderator's acknowledgement waits for those).
+    deps.events.emit('post.published', {
+      groupId,
+      postId: String(updated._id),
+      seq,
+      post: updated,
+    });
 
     const data = { groupSlug: group.slug, groupName: group.name };
     const notes: Parameters<typeof createNotifications>[1] = [
@@ -220,8 +231,6 @@ export function createReviewService(deps: Deps) {
       audit(actor, updated, edited ? 'post.edited_and_approved' : 'post.approved'),
       createNotifications(deps, notes),
     ]);
-    const groupId = String(group._id);
-    deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
     deps.events.emit('review.decided', {
       groupId,
       postId: String(updated._id),
