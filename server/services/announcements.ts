@@ -91,6 +91,8 @@ async function publishOne(deps: Deps, post: PostDoc): Promise<boolean> {
   ).lean<PostDoc>();
   if (!updated) return false;
   const groupId = String(seqDoc._id);
+  // Published and durable: members get it now, while its audit record and notice are written.
+  deps.events.emit('post.published', { groupId, postId: String(updated._id), seq, post: updated });
   await Promise.all([
     recordAudit(deps, {
       key: `post:${String(updated._id)}:announcement-published`,
@@ -111,7 +113,6 @@ async function publishOne(deps: Deps, post: PostDoc): Promise<boolean> {
       },
     ]),
   ]);
-  deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
   deps.log.info(
     { event: 'announcement.published', postId: String(updated._id), groupId, seq },
     'announcement published',
