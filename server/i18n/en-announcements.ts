@@ -92,7 +92,7 @@ export const announcementsEn = {
     calendar: {
       title: (group: string) => `${group}: announcement calendar`,
       intro:
-        'Write an announcement now and choose when it appears. Members see nothing of it before then; at that time it is published once, like an approved post, and members are told in the usual way.',
+        'Write an announcement now and choose when it appears. Members see nothing of it before then; at that time it is published once, like an approved post, with an "Announcement" badge.',
       timeZone: (zone: string) => `Times are in the group's time zone (${zone}).`,
       badge: 'Announcement',
       upcoming: 'Scheduled',
