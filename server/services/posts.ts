@@ -314,17 +314,8 @@ export function createPostService(deps: Deps) {
     async submitPost(actor: Actor, input: SubmitPostInput): Promise<StoreResult> {
       const access = await requireGroupAccess(clock, actor, input.group, 'participate');
       const { group } = access;
-      // privileged read: the author's own earlier submission with this key
-      const existing = await Post.findOne({
-        author: actor.userId,
-        idempotencyKey: input.idempotencyKey,
-      }).lean<PostDoc>();
-      if (existing) {
-        if (String(existing.group) !== String(group._id)) {
-          throw new ConflictError(en.posts.errors.changed);
-        }
-        return storedResult(group, existing, false);
-      }
+      // A retry with the same idempotency key meets the unique (author, key) index at insert and
+      // gets the stored post back (below): no lookup before every first attempt.
 
       let parent: Types.ObjectId | null = null;
       if (input.parentId) {
@@ -363,14 +354,19 @@ export function createPostService(deps: Deps) {
         });
         post = created.toObject() as PostDoc;
       } catch (error) {
-        // A retry racing the first attempt: the unique (author, key) index kept one.
+        // A retry (or one racing the first attempt): the unique (author, key) index kept one.
         if ((error as { code?: number }).code === 11000) {
           // privileged read: the author's own submission
           const again = await Post.findOne({
             author: actor.userId,
             idempotencyKey: input.idempotencyKey,
           }).lean<PostDoc>();
-          if (again) return storedResult(group, again, false);
+          if (again) {
+            if (String(again.group) !== String(group._id)) {
+              throw new ConflictError(en.posts.errors.changed);
+            }
+            return storedResult(group, again, false);
+          }
         }
         throw error;
       }
