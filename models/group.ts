@@ -76,6 +76,8 @@ const groupSchema = new Schema(
       responseTargetMinutes: { type: Number, default: 30 },
       crisisTargetMinutes: { type: Number, default: 5 },
       minimumAge: { type: Number, default: 18 },
+      /** Moderators are warned after this many days without a new approved post (0: never). */
+      quietDays: { type: Number, default: 7 },
     },
     /** Last sequence number given to a published post; clients catch up by sequence. */
     lastSeq: { type: Number, default: 0 },

@@ -20,6 +20,10 @@ export interface DomainEventMap {
   /** A published post was hidden (moderation) or edited. */
   'post.hidden': { groupId: string; postId: string };
   'post.reactions_changed': { groupId: string; postId: string };
+  /** A moderator's note under a published post was added, changed or removed. */
+  'post.annotated': { groupId: string; postId: string };
+  /** The group's pinned posts changed (pinned or unpinned). */
+  'pins.changed': { groupId: string };
   /** A decision on a pending post (approve/reject/undo) for the author and moderators. */
   'review.decided': {
     groupId: string;

@@ -113,6 +113,11 @@
         el('span', 'badge badge-organisation', root.getAttribute('data-organisation')),
       );
     }
+    if (post.announcement) {
+      header.appendChild(
+        el('span', 'badge badge-announcement', root.getAttribute('data-announcement')),
+      );
+    }
     if (post.editedByModerator) {
       header.appendChild(el('span', 'badge', root.getAttribute('data-edited')));
     }
@@ -126,6 +131,7 @@
       aside.appendChild(el('p', 'prewrap', post.orgReply));
       article.appendChild(aside);
     }
+    if (post.modNote) article.appendChild(renderNote(post.modNote));
     var form = el('form', 'reactions');
     form.method = 'post';
     form.action = '/g/' + slug + '/posts/' + post.id + '/react';
@@ -153,6 +159,102 @@
     });
     article.appendChild(form);
     return article;
+  }
+
+  /** A moderator's note: text and links (http(s) only, checked again here) as textContent. */
+  function renderNote(note) {
+    var label = root.getAttribute('data-mod-note');
+    var aside = el('aside', 'mod-note');
+    aside.setAttribute('aria-label', label);
+    var head = el('p', 'mod-note-head');
+    head.appendChild(el('span', 'badge badge-moderator', label));
+    aside.appendChild(head);
+    aside.appendChild(el('p', 'prewrap', note.body));
+    var links = (note.links || []).filter(function (l) {
+      return /^https?:\/\//i.test(l.url);
+    });
+    if (links.length) {
+      aside.appendChild(el('p', 'mod-note-sources', root.getAttribute('data-sources')));
+      var list = el('ul', 'mod-note-links');
+      links.forEach(function (l) {
+        var a = el('a', null, l.label);
+        a.href = l.url;
+        a.rel = 'noopener noreferrer nofollow';
+        var li = el('li');
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      aside.appendChild(list);
+    }
+    return aside;
+  }
+
+  /** Puts a post's note in place (or takes it away) wherever the post is shown. */
+  function placeNote(postId, note) {
+    var holders = root.querySelectorAll(
+      '#post-' + postId + ', .pinned-post[data-id="' + postId + '"]',
+    );
+    for (var k = 0; k < holders.length; k++) {
+      var old = holders[k].querySelector('.mod-note');
+      var fresh = note ? renderNote(note) : null;
+      if (old && fresh) old.replaceWith(fresh);
+      else if (old) old.remove();
+      else if (fresh) {
+        var body = holders[k].querySelector('.post-body, .prewrap');
+        if (body) body.after(fresh);
+      }
+    }
+  }
+
+  /** The pinned region, rebuilt from the list the server sent (text only). */
+  function renderPinned(posts) {
+    var region = document.getElementById('pinned');
+    var list = document.getElementById('pinned-list');
+    if (!region || !list) return;
+    list.textContent = '';
+    posts.forEach(function (post) {
+      var li = el('li', 'pinned-post');
+      li.setAttribute('data-id', post.id);
+      var meta = el('p', 'post-meta');
+      meta.appendChild(el('span', 'author', post.authorName));
+      var time = el(
+        'time',
+        null,
+        new Date(post.publishedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }),
+      );
+      time.setAttribute('datetime', post.publishedAt);
+      meta.appendChild(time);
+      if (post.announcement) {
+        meta.appendChild(
+          el('span', 'badge badge-announcement', root.getAttribute('data-announcement')),
+        );
+      }
+      li.appendChild(meta);
+      li.appendChild(el('p', 'prewrap', post.body));
+      if (post.modNote) li.appendChild(renderNote(post.modNote));
+      var tools = el('p', 'pinned-tools');
+      var go = el('a', null, region.getAttribute('data-go-to'));
+      go.href = '#post-' + post.id;
+      tools.appendChild(go);
+      if (region.getAttribute('data-moderator') === '1') {
+        var unpin = el('form', 'inline-form');
+        unpin.method = 'post';
+        unpin.action = '/g/' + slug + '/posts/' + post.id + '/unpin';
+        var token = el('input');
+        token.type = 'hidden';
+        token.name = '_csrf';
+        token.value = csrf;
+        unpin.appendChild(token);
+        var button = el('button', 'link-button', region.getAttribute('data-unpin'));
+        button.type = 'submit';
+        button.setAttribute('aria-label', region.getAttribute('data-unpin-label'));
+        unpin.appendChild(button);
+        tools.appendChild(unpin);
+      }
+      li.appendChild(tools);
+      list.appendChild(li);
+    });
+    region.hidden = posts.length === 0;
   }
 
   /** A reply box under a thread that arrived live (same form as the server renders). */
@@ -346,6 +448,18 @@
       (thread || node.parentNode).remove();
       delete seen[e.postId];
     }
+    var pinned = root.querySelector('.pinned-post[data-id="' + e.postId + '"]');
+    if (pinned) {
+      var region = document.getElementById('pinned');
+      pinned.remove();
+      if (region && !region.querySelector('.pinned-post')) region.hidden = true;
+    }
+  });
+  socket.on('post:annotated', function (e) {
+    if (e.groupId === groupId) placeNote(e.postId, e.modNote);
+  });
+  socket.on('pins:changed', function (e) {
+    if (e.groupId === groupId) renderPinned(e.posts);
   });
   socket.on('post:reactions', function (e) {
     if (e.groupId !== groupId) return;

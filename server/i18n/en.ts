@@ -7,6 +7,7 @@ import { moderationEn } from './en-moderation';
 import { privacyEn } from './en-privacy';
 import { coverageEn, orgVoiceEn } from './en-coverage';
 import { topicsEn } from './en-topics';
+import { announcementsEn } from './en-announcements';
 
 export const en = {
   ...groupsEn,
@@ -15,6 +16,7 @@ export const en = {
   ...coverageEn,
   ...orgVoiceEn,
   ...topicsEn,
+  ...announcementsEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -39,6 +39,11 @@ export interface PostLike {
   editedByModerator?: boolean | null;
   asOrganisation?: boolean | null;
   orgReply?: { body?: string | null } | null;
+  announcement?: { publishAt?: Date | null } | null;
+  modNote?: {
+    body?: string | null;
+    links?: Array<{ url?: string | null; label?: string | null }> | null;
+  } | null;
   reactionCounts?: Partial<Record<ReactionKind, number | null>> | null;
   replyCount?: number | null;
 }
@@ -69,6 +74,34 @@ export interface MemberPostView {
   /** The organisation's reply attached under the post by a moderator (its generic statement). */
   orgReply: string | null;
   topic: TopicLabel | null;
+  /** A staff announcement (written ahead and published at its time). */
+  announcement: boolean;
+  /** A moderator's corrective note shown under the post, with links to reliable sources. */
+  modNote: ModNoteView | null;
+}
+
+export interface ModNoteView {
+  body: string;
+  /** http(s) addresses only (checked when saved); `label` falls back to the host name. */
+  links: Array<{ url: string; label: string }>;
+}
+
+/** The note as members see it; a link that is somehow not http(s) is left out, never shown. */
+export function presentModNote(note: PostLike['modNote']): ModNoteView | null {
+  if (!note?.body) return null;
+  const links: ModNoteView['links'] = [];
+  for (const l of note.links ?? []) {
+    if (!l.url) continue;
+    let url: URL;
+    try {
+      url = new URL(l.url);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
+    links.push({ url: url.href, label: l.label || url.hostname });
+  }
+  return { body: note.body, links };
 }
 
 export interface FindingView {
@@ -165,6 +198,8 @@ export function presentMemberPost(
     organisation: !!post.asOrganisation,
     orgReply: post.orgReply?.body ?? null,
     topic: topicLabel(post, topics),
+    announcement: !!post.announcement,
+    modNote: presentModNote(post.modNote),
   };
 }
 

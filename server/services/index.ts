@@ -26,6 +26,10 @@ import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
 import { createTriageService } from './triage';
 import { createTopicService } from './topics';
+import { createBannerService } from './banners';
+import { createPinService } from './pins';
+import { createPostNoteService } from './post-notes';
+import { createAnnouncementService } from './announcements';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -63,6 +67,10 @@ export function createServices(deps: Deps) {
     dataExport: createDataExportService(deps),
     erasure: createErasureService(deps),
     privateMessages: createPrivateMessageService(deps),
+    banners: createBannerService(deps),
+    pins: createPinService(deps),
+    postNotes: createPostNoteService(deps),
+    announcements: createAnnouncementService(deps),
   };
 }
 

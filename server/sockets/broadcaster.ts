@@ -14,9 +14,10 @@ import { UNTIL_LIFTED } from '../../models/membership';
 import type { Deps } from '../deps';
 import type { DomainEventMap, DomainEventName } from '../events';
 import { en } from '../i18n/en';
-import { presentMemberPost, presentOwnPost } from '../presenters/posts';
+import { presentMemberPost, presentModNote, presentOwnPost } from '../presenters/posts';
 import { DEFAULT_HOURS, formatLocal } from '../services/business-hours';
 import { presentNotification } from '../services/notifications';
+import { pinnedPostsOf } from '../services/pins';
 import { displayNames, visibleToMembers } from '../services/posts';
 import { topicNames } from '../services/topic-list';
 
@@ -39,6 +40,8 @@ export const SOCKET_EVENTS = {
   queueChanged: 'queue:changed',
   membership: 'membership:changed',
   notification: 'notification:created',
+  annotated: 'post:annotated',
+  pins: 'pins:changed',
 } as const;
 
 const oid = (v: string) => new Types.ObjectId(v);
@@ -103,6 +106,25 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     if (!post) return;
     const { reactions } = presentMemberPost(post, new Map(), null);
     io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.reactions, { groupId, postId, reactions });
+  });
+
+  /** A moderator's note under a published post changed: everyone in the group sees it at once. */
+  on('post.annotated', async ({ groupId, postId }) => {
+    const post = await Post.findOne(
+      visibleToMembers(oid(groupId), { _id: oid(postId) }),
+    ).lean<PostDoc>();
+    if (!post) return;
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.annotated, {
+      groupId,
+      postId,
+      modNote: presentModNote(post.modNote),
+    });
+  });
+
+  /** The pinned region, whole (at most a few posts), so clients simply replace theirs. */
+  on('pins.changed', async ({ groupId }) => {
+    const { posts } = await pinnedPostsOf(oid(groupId), null);
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.pins, { groupId, posts });
   });
 
   /** The author's own view of their post (waiting, edited, not published, withdrawn). */

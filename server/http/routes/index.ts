@@ -18,6 +18,7 @@ import { coverageRoutes } from './coverage';
 import { orgVoiceRoutes } from './org-voice';
 import { triageRoutes } from './triage';
 import { topicRoutes } from './topics';
+import { announcementRoutes } from './announcements';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -40,4 +41,5 @@ export const allRoutes: RouteSpec[] = [
   ...orgVoiceRoutes,
   ...triageRoutes,
   ...topicRoutes,
+  ...announcementRoutes,
 ];

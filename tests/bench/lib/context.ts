@@ -30,7 +30,9 @@ export interface Sizes {
 }
 
 /** BENCH_GROUPS=20,200 measures only those group sizes in B and D. */
-const groupSizes = process.env.BENCH_GROUPS?.split(',').map(Number).filter((n) => n > 0);
+const groupSizes = process.env.BENCH_GROUPS?.split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
 export const FULL: Sizes = {
   groups: groupSizes?.length ? groupSizes : [20, 200, 1000],
