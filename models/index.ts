@@ -28,3 +28,5 @@ export * from './queue-alert';
 export * from './threat-case';
 export * from './complaint-flag';
 export * from './pending-signup';
+export * from './banner';
+export * from './pinned-post';

@@ -63,7 +63,21 @@ const envSchema = z.object({
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86400).default(60),
   /** On SIGTERM: how long to keep serving (readyz 503, connections closing) before closing. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(5000).default(1000),
+  /** The site's time zone: site-wide banners are entered and shown in it. */
+  SITE_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Dublin')
+    .default('Europe/Dublin'),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -92,6 +106,7 @@ export interface Config {
   exportKeepDays: number;
   schedulerIntervalMs: number;
   shutdownDrainMs: number;
+  siteTimeZone: string;
 }
 
 /** Days after which each kind of record is purged by the retention job (0: never). */
@@ -154,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportKeepDays: e.EXPORT_KEEP_DAYS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_SECONDS * 1000,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    siteTimeZone: e.SITE_TIME_ZONE,
   };
 }
 

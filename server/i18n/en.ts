@@ -7,6 +7,8 @@ import { moderationEn } from './en-moderation';
 import { privacyEn } from './en-privacy';
 import { coverageEn, orgVoiceEn } from './en-coverage';
 import { accountsEn } from './en-accounts';
+import { topicsEn } from './en-topics';
+import { announcementsEn } from './en-announcements';
 
 export const en = {
   ...groupsEn,
@@ -15,6 +17,8 @@ export const en = {
   ...coverageEn,
   ...orgVoiceEn,
   ...accountsEn,
+  ...topicsEn,
+  ...announcementsEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

@@ -121,7 +121,15 @@ it('main pages pass axe, fit a 360 px phone and log no errors', async () => {
   const findings: Finding[] = [];
   await check(
     await as(),
-    ['/', '/login', g, '/g/no-such-group', `/invitations/${invitation.token}`],
+    [
+      '/',
+      '/login',
+      '/login/forgot',
+      `/reset/${'A'.repeat(43)}`,
+      g,
+      '/g/no-such-group',
+      `/invitations/${invitation.token}`,
+    ],
     findings,
   );
   await check(

@@ -18,6 +18,8 @@ import { coverageRoutes } from './coverage';
 import { orgVoiceRoutes } from './org-voice';
 import { triageRoutes } from './triage';
 import { passwordResetRoutes } from './password-reset';
+import { topicRoutes } from './topics';
+import { announcementRoutes } from './announcements';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -40,4 +42,6 @@ export const allRoutes: RouteSpec[] = [
   ...coverageRoutes,
   ...orgVoiceRoutes,
   ...triageRoutes,
+  ...topicRoutes,
+  ...announcementRoutes,
 ];
