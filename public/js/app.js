@@ -35,7 +35,9 @@
    */
   function watchConnection(socket) {
     var box = document.getElementById('connection-status');
-    if (!socket) return;
+    // Pages whose scripts share one socket wire it once.
+    if (!socket || socket.harbourWatched) return;
+    socket.harbourWatched = true;
     var lost = false;
     var wait = 3000;
     function say(key) {

@@ -6,6 +6,11 @@
   var threadId = list.getAttribute('data-thread');
   var socket = window.HarbourSocket || window.io({ transports: ['websocket', 'polling'] });
   window.HarbourSocket = socket;
+  // app.js loads after this script (both deferred): once it has run, the socket comes back by
+  // itself after a server restart or shutdown (server:shutdown), like every live page's.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (window.Harbour) window.Harbour.watchConnection(socket);
+  });
   var seen = {};
   socket.on('pm:message', function (m) {
     if (!m || m.threadId !== threadId || seen[m.id]) return;

@@ -5,6 +5,11 @@
   if (typeof window.io !== 'function') return;
   var socket = window.HarbourSocket || window.io({ transports: ['websocket', 'polling'] });
   window.HarbourSocket = socket;
+  // app.js loads after this script (both deferred): once it has run, the socket comes back by
+  // itself after a server restart or shutdown (server:shutdown), like every live page's.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (window.Harbour) window.Harbour.watchConnection(socket);
+  });
   var counted = {};
   // Marks the page as live (tests wait for it; also handy when debugging).
   function live() {

@@ -53,6 +53,11 @@
   var groupId = page.getAttribute('data-group-id');
   var live = document.getElementById('live');
   var socket = io({ transports: ['websocket', 'polling'] });
+  // app.js loads after this script (both deferred): once it has run, the socket comes back by
+  // itself after a server restart or shutdown (server:shutdown), like every live page's.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (window.Harbour) window.Harbour.watchConnection(socket);
+  });
 
   function refresh() {
     fetch('/g/' + slug + '/reports/items', {
