@@ -99,6 +99,33 @@ describe('NoSQL operators and prototype keys', () => {
     expect((await agent.get('/account').redirects(0)).status).toBe(303);
   });
 
+  it('never send a reset link for someone else, nor reset a password by a forged link', async () => {
+    const victim = await createUser();
+    const mails = () => t.deps.mailer.sent.filter((m) => m.to === victim.email).length;
+    const before = mails();
+    const stored = (await User.findById(victim._id).lean())?.passwordHash;
+    for (const payload of OPERATORS) {
+      await mongoose.connection.collection('rate_limits').deleteMany({});
+      const { agent, csrf } = await anonymous();
+      const ask = await agent
+        .post('/login/forgot')
+        .set('x-csrf-token', csrf)
+        .type('json')
+        .send(JSON.stringify({ email: payload }));
+      expect(ask.status).toBeLessThan(500);
+      const token = encodeURIComponent(JSON.stringify(payload));
+      const reset = await agent
+        .post(`/reset/${token}`)
+        .set('x-csrf-token', csrf)
+        .type('json')
+        .send(JSON.stringify({ password: 'a brand new long passphrase', code: payload }));
+      expect(reset.status).toBeLessThan(500);
+      expect(reset.status).not.toBe(303);
+    }
+    expect(mails()).toBe(before);
+    expect((await User.findById(victim._id).lean())?.passwordHash).toBe(stored);
+  });
+
   it('never redeem an invitation or submit a widened join request', async () => {
     const group = await createGroup();
     const advocate = await createUser();
