@@ -37,6 +37,7 @@ import type {
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
+import { pinnedPostsOf, type PinnedView } from './pins';
 import { loadCoverage, type Coverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
@@ -118,6 +119,8 @@ export interface ConversationPage {
     /** A topic was asked for that is not in the group's list: everything is shown. */
     unknownFilter: boolean;
   };
+  /** The group's pinned posts, in pin order (first page only). */
+  pinned: PinnedView;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -478,8 +481,12 @@ export function createPostService(deps: Deps) {
           { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
         ];
       }
-      // Neither depends on the threads: asked while they load.
+      // None of these depends on the threads: asked while they load.
       const wait = expectedWait(group);
+      const pinned: Promise<PinnedView> = input.before
+        ? Promise.resolve({ posts: [], ids: [] })
+        : pinnedPostsOf(group._id, String(actor.userId));
+      pinned.catch(() => undefined);
       // privileged read: the viewer's own waiting / not-published posts
       const ownLoad: Promise<PostDoc[]> = input.before
         ? Promise.resolve([])
@@ -555,6 +562,7 @@ export function createPostService(deps: Deps) {
         isModerator: access.isModerator,
         isAdvocate: access.isAdvocate,
         wait: await wait,
+        pinned: await pinned,
         support: hasOwnCrisis ? supportContactsFor(group) : null,
         topics: {
           list: topicList,
