@@ -82,13 +82,33 @@ function invalid(path: string, message: string): ValidationError {
   return new ValidationError(message, [{ path, message }]);
 }
 
-function activeFilter(scope: BannerScope, group: Types.ObjectId | null, now: Date) {
-  return {
-    scope,
-    group,
-    startsAt: trusted({ $lte: now }),
-    $or: [{ endsAt: null }, { endsAt: trusted({ $gt: now }) }],
+/**
+ * Every signed-in page shows the banners in force, and banners change a few times a month: this
+ * process keeps the ones that may still show for a moment instead of asking on every page.
+ * Changes made here are seen at once; another instance's within this time.
+ */
+const BANNERS_TTL_MS = 2_000;
+let bannerCache: { at: number; docs: Promise<BannerDoc[]> } | null = null;
+
+function forgetBanners(): void {
+  bannerCache = null;
+}
+
+function bannersInForceOrAhead(now: Date): Promise<BannerDoc[]> {
+  const at = performance.now();
+  if (bannerCache && at - bannerCache.at < BANNERS_TTL_MS) return bannerCache.docs;
+  const entry = {
+    at,
+    docs: Banner.find({ $or: [{ endsAt: null }, { endsAt: trusted({ $gt: now }) }] })
+      .limit(500)
+      .lean<BannerDoc[]>()
+      .exec(),
   };
+  bannerCache = entry;
+  entry.docs.catch(() => {
+    if (bannerCache === entry) bannerCache = null;
+  });
+  return entry.docs;
 }
 
 export function createBannerService(deps: Deps) {
@@ -183,6 +203,7 @@ export function createBannerService(deps: Deps) {
       createdBy: actor.userId,
     });
     const doc = created.toObject() as BannerDoc;
+    forgetBanners();
     await audit(actor, place, doc, 'banner.created', 'r1');
     return present(doc, place.timeZone, now);
   }
@@ -220,6 +241,7 @@ export function createBannerService(deps: Deps) {
       { returnDocument: 'after' },
     ).lean<BannerDoc>();
     if (!updated) throw new ConflictError(b().errors.changed);
+    forgetBanners();
     await audit(actor, place, updated, 'banner.edited', `r${updated.revision}`);
     return { banner: present(updated, place.timeZone, now), changed: true };
   }
@@ -238,6 +260,7 @@ export function createBannerService(deps: Deps) {
       { returnDocument: 'after' },
     ).lean<BannerDoc>();
     if (!updated) throw new ConflictError(b().errors.ended);
+    forgetBanners();
     await audit(actor, place, updated, 'banner.ended', `ended:${now.getTime()}`);
     return present(updated, place.timeZone, now);
   }
@@ -301,23 +324,23 @@ export function createBannerService(deps: Deps) {
      */
     async shownBanners(actor: Actor, input: { group?: string | null }): Promise<ShownBanner[]> {
       const now = clock.now();
-      const site = await Banner.find(activeFilter('site', null, now))
-        .limit(20)
-        .lean<BannerDoc[]>();
+      const inForce = (await bannersInForceOrAhead(now)).filter(
+        (d) => d.startsAt <= now && (!d.endsAt || d.endsAt > now),
+      );
+      const site = inForce.filter((d) => d.scope === 'site').slice(0, 20);
       let groupDocs: BannerDoc[] = [];
-      if (input.group) {
+      // The group is looked up (and access checked) only when some group has a banner up.
+      if (input.group && inForce.some((d) => d.scope === 'group')) {
         const group = await findGroupBySlugOrId(input.group);
-        if (group) {
-          const docs = await Banner.find(activeFilter('group', group._id, now))
-            .limit(20)
-            .lean<BannerDoc[]>();
-          if (docs.length > 0) {
-            try {
-              await requireGroupAccess(clock, actor, String(group._id), 'enter');
-              groupDocs = docs;
-            } catch (error) {
-              if (!(error instanceof NotFoundError)) throw error;
-            }
+        const docs = group
+          ? inForce.filter((d) => d.scope === 'group' && String(d.group) === String(group._id))
+          : [];
+        if (group && docs.length > 0) {
+          try {
+            await requireGroupAccess(clock, actor, String(group._id), 'enter');
+            groupDocs = docs.slice(0, 20);
+          } catch (error) {
+            if (!(error instanceof NotFoundError)) throw error;
           }
         }
       }

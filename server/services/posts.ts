@@ -37,6 +37,7 @@ import type {
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
+import { pinnedPostsOf, type PinnedView } from './pins';
 import { loadCoverage, type Coverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
@@ -118,7 +119,22 @@ export interface ConversationPage {
     /** A topic was asked for that is not in the group's list: everything is shown. */
     unknownFilter: boolean;
   };
+  /** The group's pinned posts, in pin order (first page only). */
+  pinned: PinnedView;
 }
+
+/**
+ * What a member's view of a post never uses (its history, earlier versions, screening findings,
+ * decision and claim): left in the database, so a page of posts reads and decodes less.
+ */
+const MEMBER_VIEW_OMITS = {
+  history: 0,
+  revisions: 0,
+  findings: 0,
+  decision: 0,
+  claim: 0,
+  idempotencyKey: 0,
+} as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const THREADS_PER_PAGE = 20;
@@ -478,8 +494,12 @@ export function createPostService(deps: Deps) {
           { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
         ];
       }
-      // Neither depends on the threads: asked while they load.
+      // None of these depends on the threads: asked while they load.
       const wait = expectedWait(group);
+      const pinned: Promise<PinnedView> = input.before
+        ? Promise.resolve({ posts: [], ids: [] })
+        : pinnedPostsOf(group._id, String(actor.userId));
+      pinned.catch(() => undefined);
       // privileged read: the viewer's own waiting / not-published posts
       const ownLoad: Promise<PostDoc[]> = input.before
         ? Promise.resolve([])
@@ -495,6 +515,7 @@ export function createPostService(deps: Deps) {
       wait.catch(() => undefined);
       ownLoad.catch(() => undefined);
       const tops = await Post.find(visibleToMembers(group._id, extra))
+        .select(MEMBER_VIEW_OMITS)
         .sort({ lastActivityAt: -1, _id: -1 })
         .limit(limit + 1)
         .lean<PostDoc[]>();
@@ -503,6 +524,7 @@ export function createPostService(deps: Deps) {
       const ids = page.map((p) => p._id);
       const replies = ids.length
         ? await Post.find(visibleToMembers(group._id, { parent: trusted({ $in: ids }) }))
+            .select(MEMBER_VIEW_OMITS)
             .sort({ seq: 1 })
             .limit(REPLIES_PER_THREAD * ids.length)
             .lean<PostDoc[]>()
@@ -555,6 +577,7 @@ export function createPostService(deps: Deps) {
         isModerator: access.isModerator,
         isAdvocate: access.isAdvocate,
         wait: await wait,
+        pinned: await pinned,
         support: hasOwnCrisis ? supportContactsFor(group) : null,
         topics: {
           list: topicList,
@@ -574,6 +597,7 @@ export function createPostService(deps: Deps) {
       const posts = await Post.find(
         visibleToMembers(group._id, { seq: trusted({ $gt: input.afterSeq }) }),
       )
+        .select(MEMBER_VIEW_OMITS)
         .sort({ seq: 1 })
         .limit(limit + 1)
         .lean<PostDoc[]>();

@@ -90,7 +90,7 @@ export async function renderConversation(
     reactionKinds: REACTION_KINDS,
     replyKey: newKey,
     orgVoice: await services.orgVoice.isStaff(actor),
-    pinned: await services.pins.listPinned(actor, { group: slug }),
+    pinned: page.pinned,
     when: (iso: string) => formatLocal(new Date(iso), page.group.timeZone),
   });
   // Seen now: the unread marker moves once the page is on its way (it showed the old one).
