@@ -6,6 +6,7 @@ import {
   createGroupWithPeople,
   createUser,
 } from '../../helpers/factories';
+import { confirmationToken } from '../../helpers/invitations';
 import { csrfFrom, enableTotp, signIn, startTestApp, type TestApp } from '../../helpers/test-app';
 
 /**
@@ -166,7 +167,15 @@ describe('the age confirmation, at the group’s minimum age', () => {
       .post(`/invitations/${token}`)
       .type('form')
       .send({ ...fields, confirmAge: 'on' });
-    expect(joined.status).toBe(303);
+    // With the tick: "check your e-mail"; the account is made from the link in it.
+    expect(joined.status).toBe(200);
+    const link = `/invitations/confirm/${confirmationToken(t.deps.mailer, 'new.joiner@example.test')}`;
+    const confirm = await visitor.get(link).expect(200);
+    await visitor
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text) })
+      .expect(303);
     const user = await User.findOne({ email: 'new.joiner@example.test' }).lean();
     expect(await Membership.countDocuments({ user: user?._id, group: group._id })).toBe(1);
   });
