@@ -124,6 +124,8 @@ async function main(): Promise<void> {
       void io.close();
       server.closeIdleConnections();
       await closed;
+      // Deliveries already reading the database finish before it closes (no failed broadcasts).
+      await deps.events.settled();
       await redis?.close();
       await database.close();
       log.info('stopped');
