@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const batches = Math.ceil(submits / 500);
     let lost = 0;
     let duplicated = 0;
-    const network = { drops: 0, duplicates: 0, retries: 0 };
+    const network = { drops: 0, duplicates: 0, retries: 0, confirmations: 0 };
     for (let b = 0; b < batches; b++) {
       const user = await createUser();
       await addMember(user, group, ['member']);
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       network.drops += run.drops;
       network.duplicates += run.duplicates;
       network.retries += run.retries;
+      network.confirmations += run.confirmations;
       duplicated += copies.duplicated;
       process.stdout.write(
         `flaky batch ${b + 1}/${batches}: ${n} posts, drops ${run.drops}, duplicates ${run.duplicates}, retries ${run.retries}, lost ${copies.lost}, duplicated ${copies.duplicated}\n`,
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     if (lost || duplicated)
       failures.push(`flaky submissions: ${lost} lost, ${duplicated} duplicated`);
     process.stdout.write(
-      `flaky submissions: ${submits} (drops ${network.drops}, duplicate deliveries ${network.duplicates}, retries ${network.retries}), lost ${lost}, duplicated ${duplicated}, ${Math.round((Date.now() - started) / 1000)} s since start\n`,
+      `flaky submissions: ${submits} (drops ${network.drops}, duplicate deliveries ${network.duplicates}, retries ${network.retries}, sent again after a screening nudge ${network.confirmations}), lost ${lost}, duplicated ${duplicated}, ${Math.round((Date.now() - started) / 1000)} s since start\n`,
     );
   } finally {
     await t.close();
