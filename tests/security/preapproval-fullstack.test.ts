@@ -99,6 +99,7 @@ let publishedOnMemberPages = 0;
 let counter = 0;
 let stepReader = 0;
 const succeeded = new Map<string, number>();
+let refused = 0;
 
 type Status = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'hidden';
 interface ModelPost {
@@ -358,6 +359,7 @@ class OnPost implements Cmd {
     const text = ['reply', 'edit', 'resubmit'].includes(this.k) ? newText() : null;
     const { ok, replyId } = await this.perform(post, version, text);
     expect({ cmd: this.toString(), ok }).toEqual({ cmd: this.toString(), ok: expectOk });
+    if (!ok) refused += 1;
     if (ok) {
       switch (this.k) {
         case 'reply':
@@ -793,5 +795,12 @@ describe('full stack: unpublished texts reach only their author and the group mo
         .map((v) => `${k} by ${v}`),
     );
     expect(missing).toEqual([]);
+    // A long run (HARBOUR_MODEL_RUNS set) reports what it exercised.
+    if (process.env.HARBOUR_MODEL_RUNS) {
+      const tally = [...succeeded].sort().map(([k, n]) => `${k} ${n}`);
+      process.stdout.write(
+        `full-stack model: ${written.size} texts; took effect: ${tally.join(', ')}; refused as the model expected: ${refused}; e-mails ${t.deps.mailer.sent.length}\n`,
+      );
+    }
   });
 });
