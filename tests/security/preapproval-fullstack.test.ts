@@ -548,12 +548,12 @@ const commandsArb = fc.commands(
       { weight: 6, arbitrary: via.map((v) => new Submit(v) as Cmd) },
       onPost('reply', 2),
       onPost('edit', 1),
-      onPost('resubmit', 1),
+      onPost('resubmit', 2),
       onPost('withdraw', 1),
       onPost('approve', 4),
       onPost('reject', 2),
-      onPost('hide', 3),
-      onPost('restore', 2),
+      onPost('hide', 4),
+      onPost('restore', 3),
       {
         weight: 2,
         arbitrary: fc
