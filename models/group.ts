@@ -18,6 +18,19 @@ const questionSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * A conversation topic. `topicId` is stable (posts keep it across renames); a retired topic
+ * stays on old posts but is no longer offered in the composer.
+ */
+const topicSchema = new Schema(
+  {
+    topicId: { type: String, required: true, maxlength: 40 },
+    name: { type: String, required: true, maxlength: 40 },
+    retired: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
+
 const supportContactSchema = new Schema(
   {
     label: { type: String, required: true, maxlength: 200 },
@@ -52,11 +65,19 @@ const groupSchema = new Schema(
     supportContacts: { type: [supportContactSchema], default: undefined },
     privacyStatement: { type: String, default: '', maxlength: 5000 },
     complaintsProcess: { type: String, default: '', maxlength: 5000 },
+    /** Who to contact with a complaint (shown with the process on the public page). */
+    complaintsContact: { type: String, default: '', maxlength: 500 },
+    /** Ordered; unset means the defaults (server/services/topics.ts) until moderators edit them. */
+    topics: { type: [topicSchema], default: undefined },
+    /** Moves on every change of `topics`: edits are conditional on it, so none is lost. */
+    topicsVersion: { type: Number, default: 0 },
     settings: {
       privateMessages: { type: Boolean, default: false },
       responseTargetMinutes: { type: Number, default: 30 },
       crisisTargetMinutes: { type: Number, default: 5 },
       minimumAge: { type: Number, default: 18 },
+      /** Moderators are warned after this many days without a new approved post (0: never). */
+      quietDays: { type: Number, default: 7 },
     },
     /** Last sequence number given to a published post; clients catch up by sequence. */
     lastSeq: { type: Number, default: 0 },

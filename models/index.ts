@@ -27,3 +27,5 @@ export * from './rota-slot';
 export * from './queue-alert';
 export * from './threat-case';
 export * from './complaint-flag';
+export * from './banner';
+export * from './pinned-post';

@@ -1,6 +1,14 @@
 import { InferSchemaType, Schema, model, Types } from 'mongoose';
 
-export const POST_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn', 'hidden'] as const;
+export const POST_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'hidden',
+  // A staff announcement waiting for its publication time: never visible to members before then.
+  'scheduled',
+] as const;
 export type PostStatus = (typeof POST_STATUSES)[number];
 
 export const SCREENING_KINDS = [
@@ -23,7 +31,8 @@ export type ReactionKind = (typeof REACTION_KINDS)[number];
  * through `visibleToMembers()` in the post service.
  *
  * State: pending → approved | rejected | withdrawn; approved → hidden → approved (restore);
- * rejected → pending (revised and resubmitted). Every decision is one conditional update on
+ * rejected → pending (revised and resubmitted); scheduled → approved (an announcement published
+ * at its time) | withdrawn (cancelled). Every decision is one conditional update on
  * (status, version), which also pushes the history entry.
  */
 const postSchema = new Schema(
@@ -114,6 +123,40 @@ const postSchema = new Schema(
       ),
       default: null,
     },
+    /** A staff announcement: written ahead and published by the scheduler at `publishAt`. */
+    announcement: {
+      type: new Schema(
+        {
+          publishAt: { type: Date, required: true },
+          scheduledBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+          cancelledAt: { type: Date, default: null },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    /** A moderator's corrective note shown under the post, with links to reliable sources. */
+    modNote: {
+      type: new Schema(
+        {
+          body: { type: String, required: true, maxlength: 1000 },
+          links: {
+            type: [
+              {
+                _id: false,
+                url: { type: String, required: true, maxlength: 2000 },
+                label: { type: String, default: '', maxlength: 200 },
+              },
+            ],
+            default: [],
+          },
+          by: { type: Schema.Types.ObjectId, ref: 'User' },
+          at: { type: Date, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { timestamps: true },
 );
@@ -125,6 +168,9 @@ postSchema.index({ parent: 1, status: 1, seq: 1 });
 // The author's own waiting posts on the conversation page; the last week's decision times.
 postSchema.index({ group: 1, author: 1, status: 1 });
 postSchema.index({ group: 1, 'decision.at': -1 });
+// Scheduled announcements that are due (the scheduler's query), and a group's calendar.
+postSchema.index({ status: 1, 'announcement.publishAt': 1 });
+postSchema.index({ group: 1, 'announcement.publishAt': 1 });
 
 export type PostFields = InferSchemaType<typeof postSchema>;
 export type PostDoc = PostFields & { _id: Types.ObjectId };

@@ -10,6 +10,7 @@ import { setAppKit } from './http/app-kit';
 import { errorHandler, notFound } from './http/error-handler';
 import { sessionGuard } from './http/middleware/auth';
 import { viewLocals } from './http/middleware/locals';
+import { bannerLocals } from './http/middleware/banners';
 import { createRateLimiters } from './http/middleware/rate-limit';
 import { requestLog } from './http/middleware/request-log';
 import {
@@ -100,6 +101,7 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
   app.use(auth.session());
   app.use(sessionGuard(deps, services));
   app.use(viewLocals(csrf));
+  app.use(bannerLocals(services));
   app.use(sameOriginOnly(config));
   app.use(csrf.csrfSynchronisedProtection);
 

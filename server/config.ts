@@ -61,7 +61,21 @@ const envSchema = z.object({
   EXPORT_KEEP_DAYS: z.coerce.number().int().min(1).max(30).default(7),
   /** How often the scheduler looks for due work (retention daily, digests, exports). */
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86400).default(60),
+  /** The site's time zone: site-wide banners are entered and shown in it. */
+  SITE_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Dublin')
+    .default('Europe/Dublin'),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -89,6 +103,7 @@ export interface Config {
   retention: RetentionConfig;
   exportKeepDays: number;
   schedulerIntervalMs: number;
+  siteTimeZone: string;
 }
 
 /** Days after which each kind of record is purged by the retention job (0: never). */
@@ -150,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     exportKeepDays: e.EXPORT_KEEP_DAYS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_SECONDS * 1000,
+    siteTimeZone: e.SITE_TIME_ZONE,
   };
 }
 

@@ -15,6 +15,11 @@ export interface Actor {
   secondFactorDone: boolean;
   requestId: string;
   ip?: string;
+  /**
+   * Staff status as loaded with the session's user on this request (unset when the actor was
+   * built elsewhere: services then read it from the database).
+   */
+  isStaff?: boolean;
 }
 
 export interface Visitor {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PostDoc } from '../models';
 
 /**
  * Domain events, emitted by services AFTER the write is stored. The socket broadcaster (and
@@ -7,12 +8,22 @@ import { EventEmitter } from 'node:events';
  */
 export interface DomainEventMap {
   /** A post or reply became visible to the whole group (approval, restore). */
-  'post.published': { groupId: string; postId: string; seq: number };
+  'post.published': {
+    groupId: string;
+    postId: string;
+    seq: number;
+    /** The post exactly as the decision stored it, when the publisher has it (saves a read). */
+    post?: PostDoc;
+  };
   /** Something about a post changed that only its author and the group's moderators may see. */
   'post.pending_changed': { groupId: string; postId: string; authorId: string };
   /** A published post was hidden (moderation) or edited. */
   'post.hidden': { groupId: string; postId: string };
   'post.reactions_changed': { groupId: string; postId: string };
+  /** A moderator's note under a published post was added, changed or removed. */
+  'post.annotated': { groupId: string; postId: string };
+  /** The group's pinned posts changed (pinned or unpinned). */
+  'pins.changed': { groupId: string };
   /** A decision on a pending post (approve/reject/undo) for the author and moderators. */
   'review.decided': {
     groupId: string;

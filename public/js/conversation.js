@@ -21,6 +21,8 @@
   var live = document.getElementById('live');
   var notice = document.getElementById('membership-notice');
   var canParticipate = root.getAttribute('data-can-participate') === '1';
+  // The topic the page is filtered by ('' for all): posts of other topics are left out.
+  var topicFilter = root.getAttribute('data-topic') || '';
   // Read from the page itself: app.js (window.Harbour) runs after this deferred script.
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : '';
@@ -80,6 +82,15 @@
     clap: '\uD83D\uDC4F',
   };
 
+  /** A post's topic as a small label (same markup as views/pages/conversation/_topic-label). */
+  function topicLabel(topic) {
+    if (!topic || !topic.name) return null;
+    var label = el('span', 'badge badge-topic');
+    label.appendChild(el('span', 'sr-only', root.getAttribute('data-topic-label') + ': '));
+    label.appendChild(document.createTextNode(topic.name));
+    return label;
+  }
+
   /** Builds a published post (member view) with textContent only. */
   function renderPost(post) {
     var article = el('article', 'post unread');
@@ -95,9 +106,16 @@
     );
     time.setAttribute('datetime', post.publishedAt);
     header.appendChild(time);
+    var topic = topicLabel(post.topic);
+    if (topic) header.appendChild(topic);
     if (post.organisation) {
       header.appendChild(
         el('span', 'badge badge-organisation', root.getAttribute('data-organisation')),
+      );
+    }
+    if (post.announcement) {
+      header.appendChild(
+        el('span', 'badge badge-announcement', root.getAttribute('data-announcement')),
       );
     }
     if (post.editedByModerator) {
@@ -113,6 +131,7 @@
       aside.appendChild(el('p', 'prewrap', post.orgReply));
       article.appendChild(aside);
     }
+    if (post.modNote) article.appendChild(renderNote(post.modNote));
     var form = el('form', 'reactions');
     form.method = 'post';
     form.action = '/g/' + slug + '/posts/' + post.id + '/react';
@@ -140,6 +159,102 @@
     });
     article.appendChild(form);
     return article;
+  }
+
+  /** A moderator's note: text and links (http(s) only, checked again here) as textContent. */
+  function renderNote(note) {
+    var label = root.getAttribute('data-mod-note');
+    var aside = el('aside', 'mod-note');
+    aside.setAttribute('aria-label', label);
+    var head = el('p', 'mod-note-head');
+    head.appendChild(el('span', 'badge badge-moderator', label));
+    aside.appendChild(head);
+    aside.appendChild(el('p', 'prewrap', note.body));
+    var links = (note.links || []).filter(function (l) {
+      return /^https?:\/\//i.test(l.url);
+    });
+    if (links.length) {
+      aside.appendChild(el('p', 'mod-note-sources', root.getAttribute('data-sources')));
+      var list = el('ul', 'mod-note-links');
+      links.forEach(function (l) {
+        var a = el('a', null, l.label);
+        a.href = l.url;
+        a.rel = 'noopener noreferrer nofollow';
+        var li = el('li');
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      aside.appendChild(list);
+    }
+    return aside;
+  }
+
+  /** Puts a post's note in place (or takes it away) wherever the post is shown. */
+  function placeNote(postId, note) {
+    var holders = root.querySelectorAll(
+      '#post-' + postId + ', .pinned-post[data-id="' + postId + '"]',
+    );
+    for (var k = 0; k < holders.length; k++) {
+      var old = holders[k].querySelector('.mod-note');
+      var fresh = note ? renderNote(note) : null;
+      if (old && fresh) old.replaceWith(fresh);
+      else if (old) old.remove();
+      else if (fresh) {
+        var body = holders[k].querySelector('.post-body, .prewrap');
+        if (body) body.after(fresh);
+      }
+    }
+  }
+
+  /** The pinned region, rebuilt from the list the server sent (text only). */
+  function renderPinned(posts) {
+    var region = document.getElementById('pinned');
+    var list = document.getElementById('pinned-list');
+    if (!region || !list) return;
+    list.textContent = '';
+    posts.forEach(function (post) {
+      var li = el('li', 'pinned-post');
+      li.setAttribute('data-id', post.id);
+      var meta = el('p', 'post-meta');
+      meta.appendChild(el('span', 'author', post.authorName));
+      var time = el(
+        'time',
+        null,
+        new Date(post.publishedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }),
+      );
+      time.setAttribute('datetime', post.publishedAt);
+      meta.appendChild(time);
+      if (post.announcement) {
+        meta.appendChild(
+          el('span', 'badge badge-announcement', root.getAttribute('data-announcement')),
+        );
+      }
+      li.appendChild(meta);
+      li.appendChild(el('p', 'prewrap', post.body));
+      if (post.modNote) li.appendChild(renderNote(post.modNote));
+      var tools = el('p', 'pinned-tools');
+      var go = el('a', null, region.getAttribute('data-go-to'));
+      go.href = '#post-' + post.id;
+      tools.appendChild(go);
+      if (region.getAttribute('data-moderator') === '1') {
+        var unpin = el('form', 'inline-form');
+        unpin.method = 'post';
+        unpin.action = '/g/' + slug + '/posts/' + post.id + '/unpin';
+        var token = el('input');
+        token.type = 'hidden';
+        token.name = '_csrf';
+        token.value = csrf;
+        unpin.appendChild(token);
+        var button = el('button', 'link-button', region.getAttribute('data-unpin'));
+        button.type = 'submit';
+        button.setAttribute('aria-label', region.getAttribute('data-unpin-label'));
+        unpin.appendChild(button);
+        tools.appendChild(unpin);
+      }
+      li.appendChild(tools);
+      list.appendChild(li);
+    });
+    region.hidden = posts.length === 0;
   }
 
   /** A reply box under a thread that arrived live (same form as the server renders). */
@@ -189,6 +304,8 @@
     article.setAttribute('data-own', '1');
     var header = el('header', 'post-meta');
     header.appendChild(el('span', 'author', root.getAttribute('data-you')));
+    var ownTopic = topicLabel(own.topic);
+    if (ownTopic) header.appendChild(ownTopic);
     if (own.status === 'pending') {
       header.appendChild(el('span', 'badge badge-waiting', root.getAttribute('data-waiting')));
     } else if (own.status === 'rejected') {
@@ -250,14 +367,21 @@
     if (post.groupId !== groupId) return false;
     rememberSeq(post.seq);
     if (seen[post.id] !== undefined) return false;
-    seen[post.id] = post.seq;
     var own = document.getElementById('post-' + post.id);
     if (own && own.getAttribute('data-own') === '1') own.parentNode.remove();
+    // Filtered by topic: a new thread about another topic is not shown (its replies then have
+    // no thread on this page either, and are skipped below).
+    if (topicFilter && !post.parentId && (!post.topic || post.topic.id !== topicFilter)) {
+      return false;
+    }
+    seen[post.id] = post.seq;
     var node = renderPost(post);
     removeEmpty();
     if (post.parentId) {
       var thread = document.getElementById('thread-' + post.parentId);
-      if (!thread) return true; // an older thread not on this page: shown after a reload
+      // An older thread not on this page: shown after a reload (while filtered by topic, most
+      // likely a thread about another topic: not announced either).
+      if (!thread) return !topicFilter;
       var li = el('li');
       li.appendChild(node);
       document.getElementById('replies-' + post.parentId).appendChild(li);
@@ -277,6 +401,8 @@
   }
 
   function markRead() {
+    // A page filtered by topic does not show everything: the unread marker stays where it is.
+    if (topicFilter) return;
     if (document.visibilityState !== 'visible' || !socket.connected) return;
     socket.emit('posts:mark_read', { groupId: groupId, seq: lastSeq }, function () {});
   }
@@ -322,6 +448,18 @@
       (thread || node.parentNode).remove();
       delete seen[e.postId];
     }
+    var pinned = root.querySelector('.pinned-post[data-id="' + e.postId + '"]');
+    if (pinned) {
+      var region = document.getElementById('pinned');
+      pinned.remove();
+      if (region && !region.querySelector('.pinned-post')) region.hidden = true;
+    }
+  });
+  socket.on('post:annotated', function (e) {
+    if (e.groupId === groupId) placeNote(e.postId, e.modNote);
+  });
+  socket.on('pins:changed', function (e) {
+    if (e.groupId === groupId) renderPinned(e.posts);
   });
   socket.on('post:reactions', function (e) {
     if (e.groupId !== groupId) return;
@@ -412,6 +550,8 @@
       acknowledgedFindings: !!acknowledged,
     };
     if (parent && parent.value) payload.parentId = parent.value;
+    var topicSelect = form.querySelector('select[name="topic"]');
+    if (topicSelect && topicSelect.value) payload.topic = topicSelect.value;
     socket.emit('post:submit', payload, function (ack) {
       form.removeAttribute('data-sending');
       if (!ack) return;
@@ -516,7 +656,9 @@
     earlier.addEventListener('click', function (event) {
       event.preventDefault();
       var cursor = earlier.getAttribute('data-cursor');
-      fetch('/api/groups/' + slug + '/posts?before=' + encodeURIComponent(cursor), {
+      var query = '?before=' + encodeURIComponent(cursor);
+      if (topicFilter) query += '&topic=' + encodeURIComponent(topicFilter);
+      fetch('/api/groups/' + slug + '/posts' + query, {
         credentials: 'same-origin',
       })
         .then(function (res) {

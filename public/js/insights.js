@@ -58,3 +58,41 @@
     options: common,
   });
 })();
+
+// A living discussion (issue 14): replies per thread and returning members, from #discussion.
+(function () {
+  'use strict';
+  var holder = document.getElementById('discussion');
+  if (!holder || typeof Chart !== 'function') return;
+  var data;
+  try {
+    data = JSON.parse(holder.getAttribute('data-chart'));
+  } catch {
+    return;
+  }
+  var L = data.labelsText;
+  var common = { responsive: true, maintainAspectRatio: false, animation: false };
+  var replies = document.getElementById('chart-replies');
+  if (replies) {
+    new Chart(replies, {
+      type: 'bar',
+      data: { labels: data.buckets, datasets: [{ label: L.threads, data: data.bucketThreads }] },
+      options: common,
+    });
+  }
+  var returning = document.getElementById('chart-returning');
+  if (returning) {
+    // Withheld counts (fewer than 3) are gaps, never zeros.
+    new Chart(returning, {
+      type: 'bar',
+      data: {
+        labels: data.weeks,
+        datasets: [
+          { label: L.posted, data: data.posted },
+          { label: L.returning, data: data.returning },
+        ],
+      },
+      options: common,
+    });
+  }
+})();

@@ -40,6 +40,7 @@ export function toSessionUser(user: UserDoc): SessionUser {
     siteRole: user.siteRole,
     sessionEpoch: user.sessionEpoch ?? 0,
     totpEnabled: Boolean(user.totp?.enabledAt),
+    isStaff: user.isStaff === true,
   };
 }
 
@@ -47,7 +48,14 @@ export function toSessionUser(user: UserDoc): SessionUser {
 export async function loadSessionUser(id: string): Promise<SessionUser | null> {
   if (!/^[0-9a-f]{24}$/i.test(id)) return null;
   const user = await User.findOne({ _id: id, status: 'active' })
-    .select({ displayName: 1, siteRole: 1, sessionEpoch: 1, 'totp.enabledAt': 1, status: 1 })
+    .select({
+      displayName: 1,
+      siteRole: 1,
+      sessionEpoch: 1,
+      'totp.enabledAt': 1,
+      status: 1,
+      isStaff: 1,
+    })
     .lean<UserDoc>();
   return user ? toSessionUser(user) : null;
 }

@@ -8,6 +8,8 @@ export interface SessionUser {
   siteRole: 'member' | 'admin';
   sessionEpoch: number;
   totpEnabled: boolean;
+  /** May speak for the organisation (marked by an administrator). */
+  isStaff?: boolean;
 }
 
 export interface Flash {

@@ -12,6 +12,7 @@ export const moderationEn = {
       insights: 'Insights',
       rota: 'Rota',
       complaints: 'Complaints',
+      topics: 'Topics',
       label: 'Moderation',
     },
     report: {

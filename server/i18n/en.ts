@@ -6,6 +6,8 @@ import { groupsEn } from './en-groups';
 import { moderationEn } from './en-moderation';
 import { privacyEn } from './en-privacy';
 import { coverageEn, orgVoiceEn } from './en-coverage';
+import { topicsEn } from './en-topics';
+import { announcementsEn } from './en-announcements';
 
 export const en = {
   ...groupsEn,
@@ -13,6 +15,8 @@ export const en = {
   ...privacyEn,
   ...coverageEn,
   ...orgVoiceEn,
+  ...topicsEn,
+  ...announcementsEn,
   site: {
     name: 'Harbour',
     tagline: 'Private, moderated support groups',

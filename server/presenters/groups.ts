@@ -18,6 +18,8 @@ export interface PublicGroupView {
   minimumAge: number;
   /** How to complain (the group's own text, or empty: the page then shows the default). */
   complaintsProcess: string;
+  /** Who to contact with a complaint (empty when not given). */
+  complaintsContact: string;
 }
 
 /** "Monday to Friday" for a run of days, else a list ("Monday, Wednesday and Friday"). */
@@ -57,6 +59,7 @@ export function presentPublicGroup(group: GroupDoc): PublicGroupView {
     howToJoin: group.howToJoin ?? '',
     disclaimer: group.disclaimer ?? '',
     complaintsProcess: group.complaintsProcess ?? '',
+    complaintsContact: group.complaintsContact ?? '',
     rules: (group.rules ?? []).map((r, i) => ({
       number: i + 1,
       ruleId: r.ruleId,

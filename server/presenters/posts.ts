@@ -15,6 +15,8 @@ export interface PostLike {
   author: Types.ObjectId;
   parent?: Types.ObjectId | null;
   body: string;
+  /** Topic id (top-level posts only); the group's list gives its name. */
+  topic?: string | null;
   status: PostStatus;
   version: number;
   submittedAt: Date;
@@ -37,11 +39,22 @@ export interface PostLike {
   editedByModerator?: boolean | null;
   asOrganisation?: boolean | null;
   orgReply?: { body?: string | null } | null;
+  announcement?: { publishAt?: Date | null } | null;
+  modNote?: {
+    body?: string | null;
+    links?: Array<{ url?: string | null; label?: string | null }> | null;
+  } | null;
   reactionCounts?: Partial<Record<ReactionKind, number | null>> | null;
   replyCount?: number | null;
 }
 
 export type ReactionCounts = Record<ReactionKind, number>;
+
+/** A post's topic as shown in its label (the name is the group's current one). */
+export interface TopicLabel {
+  id: string;
+  name: string;
+}
 
 export interface MemberPostView {
   id: string;
@@ -60,6 +73,35 @@ export interface MemberPostView {
   organisation: boolean;
   /** The organisation's reply attached under the post by a moderator (its generic statement). */
   orgReply: string | null;
+  topic: TopicLabel | null;
+  /** A staff announcement (written ahead and published at its time). */
+  announcement: boolean;
+  /** A moderator's corrective note shown under the post, with links to reliable sources. */
+  modNote: ModNoteView | null;
+}
+
+export interface ModNoteView {
+  body: string;
+  /** http(s) addresses only (checked when saved); `label` falls back to the host name. */
+  links: Array<{ url: string; label: string }>;
+}
+
+/** The note as members see it; a link that is somehow not http(s) is left out, never shown. */
+export function presentModNote(note: PostLike['modNote']): ModNoteView | null {
+  if (!note?.body) return null;
+  const links: ModNoteView['links'] = [];
+  for (const l of note.links ?? []) {
+    if (!l.url) continue;
+    let url: URL;
+    try {
+      url = new URL(l.url);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
+    links.push({ url: url.href, label: l.label || url.hostname });
+  }
+  return { body: note.body, links };
 }
 
 export interface FindingView {
@@ -81,6 +123,7 @@ export interface OwnPostView {
   canEdit: boolean;
   canWithdraw: boolean;
   canResubmit: boolean;
+  topic: TopicLabel | null;
 }
 
 export interface QueueItemView {
@@ -102,6 +145,8 @@ export interface QueueItemView {
   resubmitted: boolean;
   claim: { byName: string; mine: boolean; until: string } | null;
   actions: ReviewAction[];
+  /** Topic id; moderators may change it before (and after) approval. */
+  topic: string | null;
 }
 
 export const FORMER_MEMBER = 'Former member';
@@ -111,6 +156,15 @@ const id = (v: Types.ObjectId | null | undefined): string | null => (v ? String(
 function counts(post: PostLike): ReactionCounts {
   const c = post.reactionCounts ?? {};
   return { heart: c.heart ?? 0, hug: c.hug ?? 0, pray: c.pray ?? 0, clap: c.clap ?? 0 };
+}
+
+/** The label of a post's topic; names come from the group's list (`topicNames`). */
+function topicLabel(
+  post: PostLike,
+  topics: ReadonlyMap<string, string> | undefined,
+): TopicLabel | null {
+  if (!post.topic) return null;
+  return { id: post.topic, name: topics?.get(post.topic) ?? '' };
 }
 
 function findings(post: PostLike): FindingView[] {
@@ -124,6 +178,7 @@ export function presentMemberPost(
   post: PostLike,
   names: ReadonlyMap<string, string>,
   viewerId: string | null,
+  topics?: ReadonlyMap<string, string>,
 ): MemberPostView {
   const authorId = String(post.author);
   const published = post.publishedAt ?? post.submittedAt;
@@ -142,6 +197,9 @@ export function presentMemberPost(
     editedByModerator: !!post.editedByModerator,
     organisation: !!post.asOrganisation,
     orgReply: post.orgReply?.body ?? null,
+    topic: topicLabel(post, topics),
+    announcement: !!post.announcement,
+    modNote: presentModNote(post.modNote),
   };
 }
 
@@ -149,6 +207,7 @@ export function presentMemberPost(
 export function presentOwnPost(
   post: PostLike,
   rules: ReadonlyArray<{ ruleId: string; title: string }>,
+  topics?: ReadonlyMap<string, string>,
 ): OwnPostView {
   const rejected = post.status === 'rejected';
   const ruleId = post.decision?.ruleId ?? '';
@@ -172,6 +231,7 @@ export function presentOwnPost(
     canEdit: post.status === 'pending',
     canWithdraw: post.status === 'pending' || rejected,
     canResubmit: rejected,
+    topic: topicLabel(post, topics),
   };
 }
 
@@ -233,5 +293,6 @@ export function presentQueueItem(post: PostLike, ctx: QueueContext): QueueItemVi
           }
         : null,
     actions: reviewActions(ctx.viewer, facts, ctx.now),
+    topic: post.topic ?? null,
   };
 }

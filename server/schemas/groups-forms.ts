@@ -32,6 +32,8 @@ export const groupForm = z.object({
   end: text,
   timeZone: text,
   minimumAge: text,
+  complaintsProcess: text,
+  complaintsContact: text,
 });
 export type GroupForm = z.infer<typeof groupForm>;
 
@@ -65,6 +67,8 @@ export function groupInputFromForm(f: GroupForm) {
       timeZone: f.timeZone || 'Europe/Dublin',
     },
     minimumAge: f.minimumAge || 18,
+    complaintsProcess: f.complaintsProcess,
+    complaintsContact: f.complaintsContact,
   };
 }
 

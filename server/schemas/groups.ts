@@ -85,6 +85,9 @@ export const groupInputSchema = z.object({
   questions: z.array(questionInputSchema).max(10).default([]),
   businessHours: businessHoursSchema.default(DEFAULT_BUSINESS_HOURS),
   minimumAge: z.coerce.number().int().min(16).max(120).default(18),
+  /** The organisation's complaints process and contact, shown on the public page. */
+  complaintsProcess: z.string().trim().max(5000).default(''),
+  complaintsContact: z.string().trim().max(500).default(''),
 });
 export type GroupInput = z.input<typeof groupInputSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REACTION_KINDS } from '../../models/post';
+import { postTopic, topicFilter } from './topics';
 
 /**
  * Input schemas for posts, reactions and reviews, shared by HTTP routes and socket handlers (the
@@ -62,6 +63,8 @@ export const submitPostSchema = z.object({
   body: postBody,
   idempotencyKey,
   acknowledgedFindings: formBoolean,
+  /** At most one of the group's topics (top-level posts only); "" or absent for none. */
+  topic: postTopic,
 });
 export type SubmitPostInput = Loose<z.infer<typeof submitPostSchema>>;
 
@@ -87,6 +90,8 @@ export const pageSchema = z.object({
     .regex(/^\d{1,15}_[0-9a-f]{24}$/i)
     .optional(),
   limit: z.coerce.number().int().min(1).max(50).optional(),
+  /** Show only threads of this topic (an id not in the group's list shows everything). */
+  topic: topicFilter,
 });
 export type PageInput = Loose<z.infer<typeof pageSchema>>;
 

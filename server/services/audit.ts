@@ -166,8 +166,7 @@ export async function recordAudit(deps: Deps, input: AuditInput): Promise<AuditE
   }
   // The unique seq and key indexes are what make appends safe: make sure they exist first.
   await AuditEvent.init();
-  const existing = await AuditEvent.findOne({ key: input.key }).lean<AuditEventDoc>();
-  if (existing) return existing;
+  // An event already stored under this key is found by the batch (one query for all of them).
   return new Promise<AuditEventDoc>((resolve, reject) => {
     appendQueue.push({ input, at: deps.clock.now(), log: deps.log, resolve, reject });
     if (!appending) void drainAppends();

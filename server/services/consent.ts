@@ -14,6 +14,7 @@ import {
   siteDocumentInputSchema,
 } from '../schemas/groups';
 import { recordAudit } from './audit';
+import { forgetSiteVersions } from './documents';
 import { createNotifications } from './notifications';
 import { pendingConsents, requireGroupAccess } from './group-access';
 
@@ -80,6 +81,7 @@ export async function ensureDefaultDocuments(deps: Deps): Promise<void> {
         changeSummary: '',
         publishedAt: deps.clock.now(),
       });
+      forgetSiteVersions();
       deps.log.info({ kind: d.kind }, 'seeded default document');
     } catch (error) {
       if (!isDuplicateKey(error)) throw error; // another instance seeded it at the same moment
@@ -289,6 +291,7 @@ export function createConsentService(deps: Deps) {
         if (isDuplicateKey(error)) throw new ConflictError(en.documents.conflict);
         throw error;
       }
+      forgetSiteVersions();
       await recordAudit(deps, {
         key: `document:site:${data.kind}:${version}`,
         action: 'document.published',

@@ -13,7 +13,7 @@ import {
 import type { Deps } from '../deps';
 import { isOpen } from './business-hours';
 import { addCoveredMinutes, isCovered, nextOnRota, onDutyNow } from './coverage';
-import { loadCoverage } from './coverage-load';
+import { loadCoverage, type Coverage } from './coverage-load';
 import { withLease } from './jobs';
 import { createNotifications, type NewNotification } from './notifications';
 
@@ -45,14 +45,15 @@ export interface QueueAlertInput {
   authorId: string;
   crisis: boolean;
   threat: boolean;
+  /** The group's coverage when the caller has it already (saves reading it twice). */
+  coverage?: Promise<Coverage>;
 }
 
 /** Alerts for a post that has just entered the queue; starts its waiting-target watch. */
 export async function alertNewQueueItem(deps: Deps, input: QueueAlertInput): Promise<string[]> {
   const { group, post } = input;
   const now = deps.clock.now();
-  const { hours, slots } = await loadCoverage(group);
-  const moderators = await activeWithRole(group._id, 'moderator');
+  const { hours, slots, moderatorIds: moderators } = await (input.coverage ?? loadCoverage(group));
   const urgent = input.crisis || input.threat;
   let recipients: string[];
   if (isCovered(hours, slots, now)) {
@@ -75,24 +76,27 @@ export async function alertNewQueueItem(deps: Deps, input: QueueAlertInput): Pro
     postId: String(post._id),
     data: { groupSlug: group.slug, groupName: group.name, priority: post.lane === 'priority' },
   }));
-  await createNotifications(deps, notes);
   const target = urgent
     ? (group.settings?.crisisTargetMinutes ?? 5)
     : (group.settings?.responseTargetMinutes ?? 30);
-  try {
-    await QueueAlert.create({
-      post: post._id,
-      group: group._id,
-      version: post.version,
-      priority: urgent || post.lane === 'priority',
-      createdAt: now,
-      dueAt: addCoveredMinutes(hours, slots, now, target),
-      alerted: recipients.map((id) => new Types.ObjectId(id)),
-    });
-  } catch (error) {
-    // Same post and version twice (a retried call): the first watch stands.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-  }
+  const watch = async () => {
+    try {
+      await QueueAlert.create({
+        post: post._id,
+        group: group._id,
+        version: post.version,
+        priority: urgent || post.lane === 'priority',
+        createdAt: now,
+        dueAt: addCoveredMinutes(hours, slots, now, target),
+        alerted: recipients.map((id) => new Types.ObjectId(id)),
+      });
+    } catch (error) {
+      // Same post and version twice (a retried call): the first watch stands.
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+    }
+  };
+  // Independent writes: one journal flush for both.
+  await Promise.all([createNotifications(deps, notes), watch()]);
   deps.log.info(
     { event: 'coverage.alerted', groupId, postId: String(post._id), count: recipients.length },
     'queue item alert',

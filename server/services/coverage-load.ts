@@ -5,6 +5,8 @@ import type { RotaSlot as Slot } from './coverage';
 export interface Coverage {
   hours: BusinessHours;
   slots: Slot[];
+  /** The group's active moderators (loaded anyway to check the slots; alerts need them too). */
+  moderatorIds: string[];
 }
 
 export function toSlot(doc: RotaSlotDoc): Slot {
@@ -20,15 +22,17 @@ export function toSlot(doc: RotaSlotDoc): Slot {
 export async function loadCoverage(
   group: Pick<GroupDoc, '_id' | 'businessHours'>,
 ): Promise<Coverage> {
-  const docs = await RotaSlot.find({ group: group._id }).lean<RotaSlotDoc[]>();
   const hours = (group.businessHours as BusinessHours | undefined) ?? DEFAULT_HOURS;
   // A slot whose moderator stepped down covers nothing: only active moderators count.
-  const mods = await Membership.find({ group: group._id, status: 'active', roles: 'moderator' })
-    .select({ user: 1 })
-    .lean();
+  const [docs, mods] = await Promise.all([
+    RotaSlot.find({ group: group._id }).lean<RotaSlotDoc[]>(),
+    Membership.find({ group: group._id, status: 'active', roles: 'moderator' })
+      .select({ user: 1 })
+      .lean(),
+  ]);
   const active = new Set(mods.map((m) => String(m.user)));
   const slots = docs
     .map(toSlot)
     .map((s) => (s.moderatorId && !active.has(s.moderatorId) ? { ...s, moderatorId: null } : s));
-  return { hours, slots };
+  return { hours, slots, moderatorIds: [...active] };
 }

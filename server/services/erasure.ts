@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 // Filters with operators are wrapped in trusted(): sanitizeFilter is on (server/database).
 import { trusted, Types } from 'mongoose';
 import {
+  BannerDismissal,
   ExportJob,
   Invitation,
   JoinRequest,
@@ -70,7 +71,8 @@ async function eraseUser(
   // 2. Posts: unpublished ones go; published ones are removed or kept, as chosen.
   const unpublished = await Post.deleteMany({
     author: id,
-    status: trusted({ $in: ['pending', 'rejected', 'withdrawn'] }),
+    // Scheduled announcements too: they must not appear after their author is gone.
+    status: trusted({ $in: ['pending', 'rejected', 'withdrawn', 'scheduled'] }),
   });
   let removed = 0;
   if (input.posts === 'remove') {
@@ -116,6 +118,7 @@ async function eraseUser(
     Reaction.deleteMany({ user: id }),
     Notification.deleteMany({ user: id }),
     NotificationSettings.deleteMany({ user: id }),
+    BannerDismissal.deleteMany({ user: id }),
     ExportJob.deleteMany({ user: id }),
     OneTimeToken.deleteMany({ user: id }),
     PrivateMessage.deleteMany({ sender: id }),

@@ -72,14 +72,14 @@ export async function requireGroupAccess(
 ): Promise<GroupAccess> {
   const group = await findGroupBySlugOrId(groupRef);
   if (!group) throw new NotFoundError();
-  const membership = await Membership.findOne({
-    user: actor.userId,
-    group: group._id,
-  }).lean<MembershipDoc>();
+  // Both need only the group: asked together, one round trip of waiting instead of two.
+  const [membership, consentPending] = await Promise.all([
+    Membership.findOne({ user: actor.userId, group: group._id }).lean<MembershipDoc>(),
+    pendingConsents(actor.userId, group),
+  ]);
   const now = clock.now();
   if (!membership || !canEnterGroup(membership, now)) throw new NotFoundError();
 
-  const consentPending = await pendingConsents(actor.userId, group);
   const access: GroupAccess = {
     group,
     membership,

@@ -128,6 +128,8 @@ export function createGroupService(deps: Deps) {
           questions,
           businessHours: data.businessHours,
           settings: { minimumAge: data.minimumAge },
+          complaintsProcess: data.complaintsProcess,
+          complaintsContact: data.complaintsContact,
           rulesVersion: 1,
           disclaimerVersion: 1,
           createdBy: actor.userId,
@@ -189,6 +191,8 @@ export function createGroupService(deps: Deps) {
               questions,
               businessHours: data.businessHours,
               'settings.minimumAge': data.minimumAge,
+              complaintsProcess: data.complaintsProcess,
+              complaintsContact: data.complaintsContact,
             },
           },
         );

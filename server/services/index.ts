@@ -25,6 +25,11 @@ import { createPrivateMessageService } from './private-messages';
 import { createRotaService } from './rota';
 import { createOrgVoiceService } from './org-voice';
 import { createTriageService } from './triage';
+import { createTopicService } from './topics';
+import { createBannerService } from './banners';
+import { createPinService } from './pins';
+import { createPostNoteService } from './post-notes';
+import { createAnnouncementService } from './announcements';
 
 /**
  * The domain layer: every behaviour lives once here, as `verbNoun(actor, input)` functions,
@@ -52,6 +57,7 @@ export function createServices(deps: Deps) {
     rota: createRotaService(deps),
     orgVoice: createOrgVoiceService(deps),
     triage: createTriageService(deps),
+    topics: createTopicService(deps),
     handbook: createHandbookService(deps),
     appeals: createAppealService(deps, moderation),
     auditLog: createAuditBrowseService(deps),
@@ -61,6 +67,10 @@ export function createServices(deps: Deps) {
     dataExport: createDataExportService(deps),
     erasure: createErasureService(deps),
     privateMessages: createPrivateMessageService(deps),
+    banners: createBannerService(deps),
+    pins: createPinService(deps),
+    postNotes: createPostNoteService(deps),
+    announcements: createAnnouncementService(deps),
   };
 }
 

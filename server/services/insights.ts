@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors';
 import { isAdmin } from '../policies/group';
 import { DEFAULT_HOURS, isOpen } from './business-hours';
 import { findGroupBySlugOrId, requireGroupAccess } from './group-access';
+import { discussionInsights, type Discussion } from './insights-discussion';
 import { SANCTION_ACTIONS } from './journal';
 import { addDays, dayKey, dayRange, median, percentile, suppressSmall } from './stats';
 
@@ -41,6 +42,8 @@ export interface Insights {
   decisionsByRule: Array<{ title: string; count: number }>;
   target: { met: number; total: number; share: number | null; minutes: number };
   groups: Array<{ slug: string; name: string }>;
+  /** Replies per thread, returning members, time to first reply (insights-discussion.ts). */
+  discussion: Discussion;
 }
 
 const APPROVALS = new Set(['approved', 'edited_and_approved']);
@@ -142,11 +145,12 @@ export function createInsightsService(deps: Deps) {
           }
         }
       }
-      const [reports, sanctions] = await Promise.all([
+      const [reports, sanctions, discussion] = await Promise.all([
         Report.find({ group: inGroups, createdAt: period }).select({ createdAt: 1 }).lean(),
         AuditEvent.find({ group: inGroups, at: period, action: trusted({ $in: SANCTION_ACTIONS }) })
           .select({ at: 1 })
           .lean(),
+        discussionInsights({ groupIds, start, end, from, to, timeZone: zone }),
       ]);
       const countBy = (dates: Date[]) => {
         const m = new Map<string, number>();
@@ -181,6 +185,7 @@ export function createInsightsService(deps: Deps) {
           minutes: targetMinutes,
         },
         groups: allGroups.map((g) => ({ slug: g.slug, name: g.name })),
+        discussion,
       };
     },
   };

@@ -25,6 +25,8 @@ export function createOrgVoiceService(deps: Deps) {
   const posts = createPostService(deps);
 
   async function isStaff(actor: Actor): Promise<boolean> {
+    // Loaded with the session's (active) user on this very request: no second read.
+    if (actor.isStaff !== undefined) return actor.isStaff;
     const user = await User.findById(actor.userId).select({ isStaff: 1, status: 1 }).lean();
     return !!user && user.status === 'active' && user.isStaff === true;
   }

@@ -17,6 +17,7 @@ import { en } from '../i18n/en';
 import { canEditPost, canResubmitPost, canWithdrawPost, type ViewerFacts } from '../policies/post';
 import {
   FORMER_MEMBER,
+  type TopicLabel,
   presentMemberPost,
   presentOwnPost,
   type FindingView,
@@ -36,10 +37,12 @@ import type {
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
-import { loadCoverage } from './coverage-load';
+import { pinnedPostsOf, type PinnedView } from './pins';
+import { loadCoverage, type Coverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications, notifyReaction, type NewNotification } from './notifications';
 import { isCrisis, isThreat, needsConfirmation, screen, type Finding } from './screening';
+import { checkPostTopic, topicNames, topicsOf, type Topic } from './topic-list';
 
 /**
  * THE filter for every member-facing read of posts: approved posts of one group. Extra conditions
@@ -108,7 +111,30 @@ export interface ConversationPage {
   isAdvocate: boolean;
   wait: WaitView;
   support: SupportContact[] | null;
+  topics: {
+    /** The group's topics in order, retired ones included (the composer offers active ones). */
+    list: Topic[];
+    /** The topic the page is filtered by, if any. */
+    filter: TopicLabel | null;
+    /** A topic was asked for that is not in the group's list: everything is shown. */
+    unknownFilter: boolean;
+  };
+  /** The group's pinned posts, in pin order (first page only). */
+  pinned: PinnedView;
 }
+
+/**
+ * What a member's view of a post never uses (its history, earlier versions, screening findings,
+ * decision and claim): left in the database, so a page of posts reads and decodes less.
+ */
+const MEMBER_VIEW_OMITS = {
+  history: 0,
+  revisions: 0,
+  findings: 0,
+  decision: 0,
+  claim: 0,
+  idempotencyKey: 0,
+} as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const THREADS_PER_PAGE = 20;
@@ -166,10 +192,40 @@ function toFindings(findings: readonly Finding[]) {
 export function createPostService(deps: Deps) {
   const { clock } = deps;
 
-  async function expectedWait(group: GroupDoc): Promise<WaitView> {
+  /**
+   * The median time to a decision over the last week (the last 100 decisions at most). Asked on
+   * every conversation page and every submit, and it moves slowly: each group's figure is kept
+   * for a minute (by the app's clock) instead of re-reading a hundred posts each time.
+   */
+  const typicalCache = new Map<string, { at: number; minutes: number | null }>();
+  async function typicalDecisionMinutes(group: GroupDoc, now: Date): Promise<number | null> {
+    const key = String(group._id);
+    const hit = typicalCache.get(key);
+    if (hit && now.getTime() - hit.at >= 0 && now.getTime() - hit.at < 60_000) return hit.minutes;
+    // privileged read: decision timings only (no bodies leave this function)
+    const decided = await Post.find({
+      group: group._id,
+      'decision.at': trusted({ $gte: new Date(now.getTime() - 7 * DAY_MS) }),
+      'decision.action': trusted({ $in: ['approved', 'rejected'] }),
+    })
+      .select({ submittedAt: 1, 'decision.at': 1 })
+      .sort({ 'decision.at': -1 })
+      .limit(100)
+      .lean<PostDoc[]>();
+    const minutes = medianMinutes(
+      decided
+        .filter((p) => p.decision?.at)
+        .map((p) => ((p.decision?.at as Date).getTime() - p.submittedAt.getTime()) / 60_000),
+    );
+    if (typicalCache.size > 10_000) typicalCache.clear(); // bounded: one entry per group
+    typicalCache.set(key, { at: now.getTime(), minutes });
+    return minutes;
+  }
+
+  async function expectedWait(group: GroupDoc, coverage?: Promise<Coverage>): Promise<WaitView> {
     const now = clock.now();
     // Covered hours (business hours plus the moderators' rota), not business hours alone.
-    const { hours, slots } = await loadCoverage(group);
+    const { hours, slots } = await (coverage ?? loadCoverage(group));
     const status = coverageStatus(hours, slots, now);
     if (!status.onDuty) {
       return {
@@ -179,33 +235,14 @@ export function createPostService(deps: Deps) {
         resumesAt: status.resumesAt?.toISOString() ?? null,
       };
     }
-    // privileged read: decision timings only (no bodies leave this function)
-    const decided = await Post.find({
-      group: group._id,
-      'decision.at': trusted({ $gte: new Date(now.getTime() - 7 * DAY_MS) }),
-      'decision.action': trusted({ $in: ['approved', 'rejected'] }),
-    })
-      .select({ submittedAt: 1, decision: 1 })
-      .sort({ 'decision.at': -1 })
-      .limit(500)
-      .lean<PostDoc[]>();
-    const samples = decided
-      .filter((p) => p.decision?.at)
-      .map((p) => ((p.decision?.at as Date).getTime() - p.submittedAt.getTime()) / 60_000);
-    const typical = medianMinutes(samples) ?? group.settings?.responseTargetMinutes ?? 30;
+    const typical =
+      (await typicalDecisionMinutes(group, now)) ?? group.settings?.responseTargetMinutes ?? 30;
     return {
       open: true,
       text: `${en.coverage.onDutyNow} ${en.posts.waitOpen(typical)}`,
       typicalMinutes: typical,
       resumesAt: null,
     };
-  }
-
-  async function moderatorIds(groupId: Types.ObjectId): Promise<string[]> {
-    const mods = await Membership.find({ group: groupId, status: 'active', roles: 'moderator' })
-      .select({ user: 1 })
-      .lean();
-    return mods.map((m) => String(m.user));
   }
 
   /** After a post enters (or re-enters) the queue: live updates, queue notices, threat alerts. */
@@ -215,7 +252,9 @@ export function createPostService(deps: Deps) {
     post: PostDoc,
     findings: readonly Finding[],
     notify: { queue: boolean; threat: boolean },
+    known?: Promise<Coverage>,
   ): Promise<void> {
+    const coverage = () => (known ??= loadCoverage(group));
     const groupId = String(group._id);
     deps.events.emit('post.pending_changed', {
       groupId,
@@ -223,7 +262,6 @@ export function createPostService(deps: Deps) {
       authorId: String(actor.userId),
     });
     deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
-    const mods = (await moderatorIds(group._id)).filter((id) => id !== String(actor.userId));
     const data = { groupSlug: group.slug, groupName: group.name };
     // Queue alerts follow the rota and covered hours (server/services/coverage-alerts.ts).
     if (notify.queue) {
@@ -233,6 +271,7 @@ export function createPostService(deps: Deps) {
         authorId: String(actor.userId),
         crisis: isCrisis(findings),
         threat: isThreat(findings),
+        coverage: coverage(),
       });
     }
     const notes: NewNotification[] = [];
@@ -240,7 +279,8 @@ export function createPostService(deps: Deps) {
       const admins = await User.find({ siteRole: 'admin', status: 'active' })
         .select({ _id: 1 })
         .lean();
-      const staff = new Set([...mods, ...admins.map((a) => String(a._id))]);
+      const { moderatorIds } = await coverage();
+      const staff = new Set([...moderatorIds, ...admins.map((a) => String(a._id))]);
       staff.delete(String(actor.userId));
       for (const userId of staff) {
         notes.push({
@@ -263,13 +303,14 @@ export function createPostService(deps: Deps) {
     group: GroupDoc,
     post: PostDoc,
     created: boolean,
+    coverage?: Promise<Coverage>,
   ): Promise<Extract<StoreResult, { status: 'stored' }>> {
-    const view = presentOwnPost(post, rulesOf(group));
+    const view = presentOwnPost(post, rulesOf(group), topicNames(group));
     return {
       status: 'stored',
       created,
       post: view,
-      wait: await expectedWait(group),
+      wait: await expectedWait(group, coverage),
       support: view.crisis ? supportContactsFor(group) : null,
     };
   }
@@ -283,9 +324,14 @@ export function createPostService(deps: Deps) {
     return { post, access };
   }
 
-  async function membersView(posts: PostDoc[], actor: Actor): Promise<MemberPostView[]> {
+  async function membersView(
+    posts: PostDoc[],
+    actor: Actor,
+    group: GroupDoc,
+  ): Promise<MemberPostView[]> {
     const names = await displayNames(posts.map((p) => String(p.author)));
-    return posts.map((p) => presentMemberPost(p, names, String(actor.userId)));
+    const topics = topicNames(group);
+    return posts.map((p) => presentMemberPost(p, names, String(actor.userId), topics));
   }
 
   return {
@@ -299,17 +345,10 @@ export function createPostService(deps: Deps) {
     async submitPost(actor: Actor, input: SubmitPostInput): Promise<StoreResult> {
       const access = await requireGroupAccess(clock, actor, input.group, 'participate');
       const { group } = access;
-      // privileged read: the author's own earlier submission with this key
-      const existing = await Post.findOne({
-        author: actor.userId,
-        idempotencyKey: input.idempotencyKey,
-      }).lean<PostDoc>();
-      if (existing) {
-        if (String(existing.group) !== String(group._id)) {
-          throw new ConflictError(en.posts.errors.changed);
-        }
-        return storedResult(group, existing, false);
-      }
+      // A retry with the same idempotency key meets the unique (author, key) index at insert and
+      // gets the stored post back (below): no lookup before every first attempt.
+      // An unknown or retired topic, or a topic on a reply, is refused with a plain reason.
+      const topic = checkPostTopic(group, input.topic, !!input.parentId);
 
       let parent: Types.ObjectId | null = null;
       if (input.parentId) {
@@ -338,6 +377,7 @@ export function createPostService(deps: Deps) {
           author: actor.userId,
           parent,
           body: input.body,
+          topic,
           status: 'pending',
           version: 1,
           idempotencyKey: input.idempotencyKey,
@@ -348,14 +388,19 @@ export function createPostService(deps: Deps) {
         });
         post = created.toObject() as PostDoc;
       } catch (error) {
-        // A retry racing the first attempt: the unique (author, key) index kept one.
+        // A retry (or one racing the first attempt): the unique (author, key) index kept one.
         if ((error as { code?: number }).code === 11000) {
           // privileged read: the author's own submission
           const again = await Post.findOne({
             author: actor.userId,
             idempotencyKey: input.idempotencyKey,
           }).lean<PostDoc>();
-          if (again) return storedResult(group, again, false);
+          if (again) {
+            if (String(again.group) !== String(group._id)) {
+              throw new ConflictError(en.posts.errors.changed);
+            }
+            return storedResult(group, again, false);
+          }
         }
         throw error;
       }
@@ -370,9 +415,10 @@ export function createPostService(deps: Deps) {
       );
       // The post is stored: the queue notices and the author's answer (with the expected wait)
       // do not depend on each other.
+      const coverage = loadCoverage(group);
       const [, stored] = await Promise.all([
-        afterQueued(actor, group, post, findings, { queue: true, threat: true }),
-        storedResult(group, post, true),
+        afterQueued(actor, group, post, findings, { queue: true, threat: true }, coverage),
+        storedResult(group, post, true, coverage),
       ]);
       return stored;
     },
@@ -426,7 +472,7 @@ export function createPostService(deps: Deps) {
         authorId: String(actor.userId),
       });
       deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
-      return presentOwnPost(updated, rulesOf(access.group));
+      return presentOwnPost(updated, rulesOf(access.group), topicNames(access.group));
     },
 
     /** A page of threads (newest activity last), with the viewer's own waiting posts in place. */
@@ -435,6 +481,11 @@ export function createPostService(deps: Deps) {
       const { group, membership } = access;
       const limit = input.limit ?? THREADS_PER_PAGE;
       const extra: Record<string, unknown> = { parent: null };
+      const topicList = topicsOf(group);
+      const names = topicNames(group);
+      const filter = input.topic ? topicList.find((t) => t.topicId === input.topic) : undefined;
+      // Threads are filtered by their first post's topic; replies follow their thread.
+      if (filter) extra.topic = filter.topicId;
       if (input.before) {
         const [ms, id] = input.before.split('_');
         const at = new Date(Number(ms));
@@ -443,7 +494,28 @@ export function createPostService(deps: Deps) {
           { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
         ];
       }
+      // None of these depends on the threads: asked while they load.
+      const wait = expectedWait(group);
+      const pinned: Promise<PinnedView> = input.before
+        ? Promise.resolve({ posts: [], ids: [] })
+        : pinnedPostsOf(group._id, String(actor.userId));
+      pinned.catch(() => undefined);
+      // privileged read: the viewer's own waiting / not-published posts
+      const ownLoad: Promise<PostDoc[]> = input.before
+        ? Promise.resolve([])
+        : Post.find({
+            group: group._id,
+            author: actor.userId,
+            status: trusted({ $in: ['pending', 'rejected'] }),
+          })
+            .sort({ submittedAt: 1 })
+            .lean<PostDoc[]>()
+            .exec();
+      // Settled later; a failure must not go unhandled while the threads load.
+      wait.catch(() => undefined);
+      ownLoad.catch(() => undefined);
       const tops = await Post.find(visibleToMembers(group._id, extra))
+        .select(MEMBER_VIEW_OMITS)
         .sort({ lastActivityAt: -1, _id: -1 })
         .limit(limit + 1)
         .lean<PostDoc[]>();
@@ -452,37 +524,31 @@ export function createPostService(deps: Deps) {
       const ids = page.map((p) => p._id);
       const replies = ids.length
         ? await Post.find(visibleToMembers(group._id, { parent: trusted({ $in: ids }) }))
+            .select(MEMBER_VIEW_OMITS)
             .sort({ seq: 1 })
             .limit(REPLIES_PER_THREAD * ids.length)
             .lean<PostDoc[]>()
         : [];
-      // privileged read: the viewer's own waiting / not-published posts
-      const own = input.before
-        ? []
-        : await Post.find({
-            group: group._id,
-            author: actor.userId,
-            status: trusted({ $in: ['pending', 'rejected'] }),
-          })
-            .sort({ submittedAt: 1 })
-            .lean<PostDoc[]>();
-      const names = await displayNames([...page, ...replies].map((p) => String(p.author)));
+      const [own, authors, reactions] = await Promise.all([
+        ownLoad,
+        displayNames([...page, ...replies].map((p) => String(p.author))),
+        Reaction.find({
+          user: actor.userId,
+          post: trusted({ $in: [...ids, ...replies.map((r) => r._id)] }),
+        })
+          .select({ post: 1, kind: 1 })
+          .lean(),
+      ]);
       const viewerId = String(actor.userId);
       const rules = rulesOf(group);
-      const ownViews = own.map((p) => presentOwnPost(p, rules));
+      const ownViews = own.map((p) => presentOwnPost(p, rules, names));
       const threads: ThreadView[] = page.map((p) => ({
-        post: presentMemberPost(p, names, viewerId),
+        post: presentMemberPost(p, authors, viewerId, names),
         replies: replies
           .filter((r) => String(r.parent) === String(p._id))
-          .map((r) => presentMemberPost(r, names, viewerId)),
+          .map((r) => presentMemberPost(r, authors, viewerId, names)),
         ownReplies: ownViews.filter((o) => o.parentId === String(p._id)),
       }));
-      const reactions = await Reaction.find({
-        user: actor.userId,
-        post: trusted({ $in: [...ids, ...replies.map((r) => r._id)] }),
-      })
-        .select({ post: 1, kind: 1 })
-        .lean();
       const myReactions: Record<string, ReactionKind[]> = {};
       for (const r of reactions) (myReactions[String(r.post)] ??= []).push(r.kind);
       const oldest = page[0];
@@ -510,8 +576,14 @@ export function createPostService(deps: Deps) {
         consentPending: access.consentPending,
         isModerator: access.isModerator,
         isAdvocate: access.isAdvocate,
-        wait: await expectedWait(group),
+        wait: await wait,
+        pinned: await pinned,
         support: hasOwnCrisis ? supportContactsFor(group) : null,
+        topics: {
+          list: topicList,
+          filter: filter ? { id: filter.topicId, name: filter.name } : null,
+          unknownFilter: !!input.topic && !filter,
+        },
       };
     },
 
@@ -525,13 +597,14 @@ export function createPostService(deps: Deps) {
       const posts = await Post.find(
         visibleToMembers(group._id, { seq: trusted({ $gt: input.afterSeq }) }),
       )
+        .select(MEMBER_VIEW_OMITS)
         .sort({ seq: 1 })
         .limit(limit + 1)
         .lean<PostDoc[]>();
       const more = posts.length > limit;
       return {
         groupId: String(group._id),
-        posts: await membersView(posts.slice(0, limit), actor),
+        posts: await membersView(posts.slice(0, limit), actor, group),
         more,
         lastSeq: group.lastSeq ?? 0,
       };

@@ -2,6 +2,7 @@
 import { trusted } from 'mongoose';
 import { AuditEvent, Invitation, JobRun, Notification, Post } from '../../models';
 import type { Deps } from '../deps';
+import { ANNOUNCEMENTS_JOB } from './announcements';
 import { latestJobRuns, runRecordedJob, type JobCounts } from './jobs';
 
 /**
@@ -85,7 +86,7 @@ export interface JobStatusView {
 
 /** For the administrators' page: the last run of each scheduled job. */
 export async function scheduledJobStatus(): Promise<JobStatusView[]> {
-  const names = [RETENTION_JOB, DIGEST_JOB, EXPORTS_JOB];
+  const names = [RETENTION_JOB, DIGEST_JOB, EXPORTS_JOB, ANNOUNCEMENTS_JOB];
   const runs = await latestJobRuns(names);
   return names.map((name) => {
     const run = runs.get(name);

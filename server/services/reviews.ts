@@ -19,6 +19,7 @@ import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications } from './notifications';
 import { displayNames } from './posts';
+import { topicsOf, type Topic } from './topic-list';
 
 /**
  * The moderators' side: the queue, claims, and decisions. Every decision is ONE conditional
@@ -141,10 +142,12 @@ export function createReviewService(deps: Deps) {
     const now = clock.now();
     // Fail fast without using a sequence number when the post is plainly decided already.
     if (post.status !== 'pending') throw await conflictFor(actor, post._id, version);
+    // The number need not wait for the journal: the decision below does, and the journal keeps
+    // order, so a durable decision always has a durable number (a lost unused number is a gap).
     const seqDoc = await Group.findOneAndUpdate(
       { _id: group._id },
       { $inc: { lastSeq: 1 } },
-      { returnDocument: 'after' },
+      { returnDocument: 'after', writeConcern: { w: 1, j: false } },
     ).lean<GroupDoc>();
     if (!seqDoc) throw new NotFoundError();
     const seq = seqDoc.lastSeq;
@@ -185,6 +188,15 @@ export function createReviewService(deps: Deps) {
       { returnDocument: 'after' },
     ).lean<PostDoc>();
     if (!updated) throw await conflictFor(actor, post._id, version);
+    const groupId = String(group._id);
+    // The decision is durable: members get the post now, while its audit record and the
+    // notifications are written (the moderator's acknowledgement waits for those).
+    deps.events.emit('post.published', {
+      groupId,
+      postId: String(updated._id),
+      seq,
+      post: updated,
+    });
 
     const data = { groupSlug: group.slug, groupName: group.name };
     const notes: Parameters<typeof createNotifications>[1] = [
@@ -221,8 +233,6 @@ export function createReviewService(deps: Deps) {
       audit(actor, updated, edited ? 'post.edited_and_approved' : 'post.approved'),
       createNotifications(deps, notes),
     ]);
-    const groupId = String(group._id);
-    deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
     deps.events.emit('review.decided', {
       groupId,
       postId: String(updated._id),
@@ -248,6 +258,8 @@ export function createReviewService(deps: Deps) {
         slug: string;
         name: string;
         rules: Array<{ ruleId: string; title: string }>;
+        /** The group's topics (a moderator may change a waiting post's topic). */
+        topics: Topic[];
       };
       items: QueueItemView[];
       recent: Array<{
@@ -326,6 +338,7 @@ export function createReviewService(deps: Deps) {
           slug: group.slug,
           name: group.name,
           rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          topics: topicsOf(group),
         },
         items: posts.map((p) => presentQueueItem(p, ctx)),
         recent,

@@ -4,6 +4,7 @@ import { sendDigests } from './notification-delivery';
 import { checkWaitingTargets } from './coverage-alerts';
 import { DIGEST_JOB, EXPORTS_JOB, RETENTION_JOB, runRetention } from './retention';
 import type { Services } from './index';
+import { ANNOUNCEMENTS_JOB, publishDueAnnouncements } from './announcements';
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +22,9 @@ export async function schedulerTick(deps: Deps, services: Services): Promise<voi
     ...(await checkWaitingTargets(deps)),
     ...(await sendDigests(deps)),
   }));
+  // Scheduled announcements: the lease keeps instances from doing the same work; the conditional
+  // update inside publishes each one exactly once even if two instances got past it.
+  await runRecordedJob(deps, ANNOUNCEMENTS_JOB, 5 * 60_000, () => publishDueAnnouncements(deps));
   // "Is it due?" and the run share one lease: checked outside it, an instance could see no run
   // today, wait while another instance ran and released, then run the day's retention again.
   await withLease(deps, `${RETENTION_JOB}:schedule`, 35 * 60_000, async () => {

@@ -14,10 +14,12 @@ import { UNTIL_LIFTED } from '../../models/membership';
 import type { Deps } from '../deps';
 import type { DomainEventMap, DomainEventName } from '../events';
 import { en } from '../i18n/en';
-import { presentMemberPost, presentOwnPost } from '../presenters/posts';
+import { presentMemberPost, presentModNote, presentOwnPost } from '../presenters/posts';
 import { DEFAULT_HOURS, formatLocal } from '../services/business-hours';
 import { presentNotification } from '../services/notifications';
+import { pinnedPostsOf } from '../services/pins';
 import { displayNames, visibleToMembers } from '../services/posts';
+import { topicNames } from '../services/topic-list';
 
 /**
  * Delivery of committed domain events to Socket.IO rooms (Outline's WebsocketsProcessor idea).
@@ -38,6 +40,8 @@ export const SOCKET_EVENTS = {
   queueChanged: 'queue:changed',
   membership: 'membership:changed',
   notification: 'notification:created',
+  annotated: 'post:annotated',
+  pins: 'pins:changed',
 } as const;
 
 const oid = (v: string) => new Types.ObjectId(v);
@@ -80,13 +84,17 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     );
   }
 
-  on('post.published', async ({ groupId, postId }) => {
-    const post = await Post.findOne(
-      visibleToMembers(oid(groupId), { _id: oid(postId) }),
-    ).lean<PostDoc>();
+  on('post.published', async ({ groupId, postId, post: stored }) => {
+    // The approval hands over the post as its (conditional) write returned it, approved.
+    const post =
+      stored?.status === 'approved' && String(stored.group) === groupId
+        ? stored
+        : await Post.findOne(visibleToMembers(oid(groupId), { _id: oid(postId) })).lean<PostDoc>();
     if (!post) return; // undone in the meantime: nothing to publish
     const names = await displayNames([String(post.author)]);
-    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.published, presentMemberPost(post, names, null));
+    const group = await Group.findById(post.group).select({ topics: 1 }).lean<GroupDoc>();
+    const view = presentMemberPost(post, names, null, group ? topicNames(group) : undefined);
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.published, view);
   });
 
   on('post.hidden', async ({ groupId, postId }) => {
@@ -102,14 +110,33 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.reactions, { groupId, postId, reactions });
   });
 
+  /** A moderator's note under a published post changed: everyone in the group sees it at once. */
+  on('post.annotated', async ({ groupId, postId }) => {
+    const post = await Post.findOne(
+      visibleToMembers(oid(groupId), { _id: oid(postId) }),
+    ).lean<PostDoc>();
+    if (!post) return;
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.annotated, {
+      groupId,
+      postId,
+      modNote: presentModNote(post.modNote),
+    });
+  });
+
+  /** The pinned region, whole (at most a few posts), so clients simply replace theirs. */
+  on('pins.changed', async ({ groupId }) => {
+    const { posts } = await pinnedPostsOf(oid(groupId), null);
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.pins, { groupId, posts });
+  });
+
   /** The author's own view of their post (waiting, edited, not published, withdrawn). */
   async function ownView(postId: string, authorId: string) {
     // privileged read: sent to the author's own room only
     const post = await Post.findOne({ _id: oid(postId), author: oid(authorId) }).lean<PostDoc>();
     if (!post) return null;
-    const group = await Group.findById(post.group).select({ rules: 1 }).lean<GroupDoc>();
+    const group = await Group.findById(post.group).select({ rules: 1, topics: 1 }).lean<GroupDoc>();
     const rules = (group?.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
-    return presentOwnPost(post, rules);
+    return presentOwnPost(post, rules, group ? topicNames(group) : undefined);
   }
 
   on('post.pending_changed', async ({ postId, authorId }) => {

@@ -152,18 +152,21 @@ export function createSocketServer(
   io.on('connection', (socket) => {
     const state = socket.data as SocketState;
     void socket.join(state.rooms);
-    for (const spec of handlers.values()) {
-      socket.on(spec.event, (payload: unknown, ack?: unknown) => {
-        void dispatch(socket, spec, payload, typeof ack === 'function' ? (ack as AckFn) : null);
-      });
-    }
-    // Events nobody declared get no handler; a caller waiting for an answer hears so.
+    // The handshake request (with its session and headers) was needed by the middleware above
+    // only; Socket.IO keeps it for the socket's life unless dropped (its memory-usage advice).
+    (socket.conn as unknown as { request: unknown }).request = null;
+    // One listener per socket for every declared event (not one per event): less to keep per
+    // connected member. Events nobody declared get no handler; a caller waiting hears so.
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (handlers.has(event)) return;
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') {
-        (ack as AckFn)({ ok: false, error: { code: 'not_found', message: en.errors.notFound } });
+      const last = args[args.length - 1];
+      const ack = typeof last === 'function' ? (last as AckFn) : null;
+      const spec = handlers.get(event);
+      if (!spec) {
+        ack?.({ ok: false, error: { code: 'not_found', message: en.errors.notFound } });
+        return;
       }
+      const payload = ack && args.length === 1 ? undefined : args[0];
+      void dispatch(socket, spec, payload, ack);
     });
   });
 

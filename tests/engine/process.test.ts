@@ -98,6 +98,30 @@ describe('embedded engine process', () => {
     expect(alive(ready.pid)).toBe(false);
   });
 
+  it('acknowledges a j:false write before its fsync, and the next waiting write makes it durable', async () => {
+    const first = await startEmbeddedEngine({ dataDir });
+    const client = new MongoClient(first.uri);
+    const counters = client.db('app').collection('counters', { writeConcern: { w: 1, j: false } });
+    const posts = client.db('app').collection('posts');
+    await counters.insertOne({ _id: 'c' as never, n: 1 });
+    await counters.updateOne({ _id: 'c' as never }, { $inc: { n: 1 } });
+    // Read back at once: acknowledged means applied.
+    expect(await counters.findOne({ _id: 'c' as never })).toMatchObject({ n: 2 });
+    await posts.insertOne({ _id: 'p' as never, text: 'waited for the journal' });
+    process.kill(first.pid, 'SIGKILL');
+    await first.exited;
+    await client.close(true);
+    const second = await startEmbeddedEngine({ dataDir });
+    const again = new MongoClient(second.uri);
+    try {
+      expect(await again.db('app').collection('posts').countDocuments()).toBe(1);
+      expect(await again.db('app').collection('counters').findOne({})).toMatchObject({ n: 2 });
+    } finally {
+      await again.close();
+      await second.stop();
+    }
+  });
+
   it('does not outlive an app process that is killed', async () => {
     const parent = join(dataDir, 'parent.ts');
     const processModule = resolve(__dirname, '../../server/database/embedded/process.ts');

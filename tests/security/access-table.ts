@@ -464,6 +464,139 @@ export const routeTable: Record<string, RouteRow> = {
     body: () => ({ agency: 'Gardaí', reference: 'PULSE-1', at: '2026-03-02T10:00' }),
     ok: [303, 404, 422],
   },
+
+  // Conversation topics (issue 14, item 8): the group's moderators edit the list and change a
+  // post's topic; members choose one in the composer and filter (rows above, unchanged).
+  'get /g/:slug/topics': { allow: MODERATOR, params: slug },
+  'post /g/:slug/topics': {
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ name: `Topic ${Date.now() % 100000}` }),
+    ...LATE,
+  },
+  ...Object.fromEntries(
+    ['rename', 'move', 'retire', 'restore'].map((action) => [
+      `post /g/:slug/topics/:topicId/${action}`,
+      {
+        allow: MODERATOR,
+        params: (g: GroupFixture) => ({ slug: g.group.slug, topicId: 'off-topic' }),
+        body: () => ({ name: 'Anything else', direction: 'up' }),
+        ...LATE,
+      } satisfies RouteRow,
+    ]),
+  ),
+  'post /g/:slug/queue/:postId/topic': {
+    allow: MODERATOR,
+    params: pending,
+    body: () => ({ topic: 'celebrations' }),
+    ...LATE,
+  },
+  'post /g/:slug/posts/:postId/topic': {
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ topic: 'celebrations' }),
+    ...LATE,
+  },
+  'post /api/posts/:postId/topic': {
+    ...LATE,
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ topic: 'everyday-life' }),
+  },
+  // Announcements (issue 14): banners, pins, moderators' notes, the calendar, quiet warning.
+  // Banner ids the fixture does not make use a well-formed missing id (404 for everyone).
+  'get /admin/banners': { allow: ADMIN },
+  'post /admin/banners': {
+    allow: ADMIN,
+    body: () => ({ kind: 'status', text: 'Maintenance tonight from 22:00.', startsAt: '' }),
+  },
+  'get /admin/banners/:bannerId/edit': {
+    allow: ADMIN,
+    params: () => ({ bannerId: MISSING_ID }),
+    ok: [404],
+  },
+  'post /admin/banners/:bannerId': {
+    allow: ADMIN,
+    params: () => ({ bannerId: MISSING_ID }),
+    body: () => ({ kind: 'info', text: 'Changed', revision: '1' }),
+    ok: [404],
+  },
+  'post /admin/banners/:bannerId/end': {
+    allow: ADMIN,
+    params: () => ({ bannerId: MISSING_ID }),
+    ok: [404],
+  },
+  'get /g/:slug/banners': { allow: MODERATOR, params: slug },
+  'post /g/:slug/banners': {
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({ kind: 'crisis', text: 'The Thursday meeting is cancelled.', startsAt: '' }),
+  },
+  'get /g/:slug/banners/:bannerId/edit': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, bannerId: MISSING_ID }),
+    ok: [404],
+  },
+  'post /g/:slug/banners/:bannerId': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, bannerId: MISSING_ID }),
+    body: () => ({ kind: 'info', text: 'Changed', revision: '1' }),
+    ok: [404],
+  },
+  'post /g/:slug/banners/:bannerId/end': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, bannerId: MISSING_ID }),
+    ok: [404],
+  },
+  'post /banners/:bannerId/dismiss': {
+    allow: SIGNED_IN,
+    params: () => ({ bannerId: MISSING_ID }),
+    body: () => ({ revision: '1', returnTo: '/' }),
+    ok: [404],
+  },
+  'post /api/banners/:bannerId/dismiss': {
+    allow: SIGNED_IN,
+    params: () => ({ bannerId: MISSING_ID }),
+    body: () => ({ revision: '1' }),
+    ok: [404],
+  },
+  'post /g/:slug/posts/:postId/pin': { allow: MODERATOR, params: approved },
+  'post /g/:slug/posts/:postId/unpin': { allow: MODERATOR, params: approved },
+  'get /g/:slug/posts/:postId/note': { allow: MODERATOR, params: approved },
+  'post /g/:slug/posts/:postId/note': {
+    allow: MODERATOR,
+    params: approved,
+    body: () => ({ body: 'There is no good evidence for this.', url1: 'https://www.cancer.ie/' }),
+  },
+  'post /g/:slug/posts/:postId/note/remove': { allow: MODERATOR, params: approved },
+  'get /g/:slug/calendar': { allow: MODERATOR, params: slug },
+  'post /g/:slug/calendar': {
+    allow: MODERATOR,
+    params: slug,
+    body: () => ({
+      body: text,
+      publishAt: '2026-04-01T10:00',
+      idempotencyKey: `cal-${Date.now()}-abcdef`,
+    }),
+  },
+  // A scheduled announcement the fixture does not make: the moderator hears "not found".
+  'get /g/:slug/calendar/:postId/edit': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, postId: MISSING_ID }),
+    ok: [404],
+  },
+  'post /g/:slug/calendar/:postId': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, postId: MISSING_ID }),
+    body: () => ({ body: text, publishAt: '2026-04-01T10:00', version: '1' }),
+    ok: [404],
+  },
+  'post /g/:slug/calendar/:postId/cancel': {
+    allow: MODERATOR,
+    params: (g) => ({ slug: g.group.slug, postId: MISSING_ID }),
+    ok: [404],
+  },
+  'post /g/:slug/quiet-warning': { allow: MODERATOR, params: slug, body: () => ({ days: '10' }) },
 };
 
 const gid = (g: GroupFixture) => String(g.group._id);

@@ -57,6 +57,7 @@ export async function actorForSession(
     secondFactorDone,
     requestId,
     ip,
+    isStaff: user.isStaff,
   };
 }
 

@@ -54,13 +54,28 @@ function retryError(res: RateLimiterRes): RateLimitedError {
   return new RateLimitedError(en.errors.rateLimited(Math.ceil(seconds / 60)), seconds);
 }
 
+/**
+ * The counters' collection, written without waiting for the journal (`j: false`, as mongod does by
+ * default): a count is read back by the next request at once, and a crash can lose at most its
+ * last moment. Waiting for an fsync here would put one before every submit and decision.
+ */
+function countersStore(connection: mongoose.Connection) {
+  return {
+    collection: (name: string) => {
+      if (!connection.db) throw new Error('the database is not connected');
+      return connection.db.collection(name, { writeConcern: { w: 1, j: false } });
+    },
+  };
+}
+
 export function createRateLimiters(connection: mongoose.Connection): RateLimiters {
   const limiters = new Map<LimitName, RateLimiterMongo>();
+  const store = countersStore(connection);
   for (const [name, spec] of Object.entries(RATE_LIMITS) as Array<[LimitName, LimitSpec]>) {
     limiters.set(
       name,
       new RateLimiterMongo({
-        storeClient: connection,
+        storeClient: store,
         tableName: 'rate_limits',
         keyPrefix: name,
         points: spec.points,

@@ -38,6 +38,8 @@ const emptyGroup = {
   questions: [],
   businessHours: DEFAULT_BUSINESS_HOURS,
   settings: { minimumAge: 18 },
+  complaintsProcess: '',
+  complaintsContact: '',
 };
 
 export const adminGroupRoutes = [

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { REACTION_KINDS } from '../../../models/post';
 import type { Actor } from '../../context';
-import { AppError, type FieldIssue } from '../../errors';
+import { AppError, ValidationError, type FieldIssue } from '../../errors';
 import { en } from '../../i18n/en';
 import {
   editPostSchema,
@@ -26,6 +26,8 @@ import { defineRoute } from '../define-route';
 export interface Composer {
   body: string;
   parentId: string;
+  /** The chosen topic id ('' for none). */
+  topic: string;
   idempotencyKey: string;
   nudges: string[];
   issues: FieldIssue[];
@@ -58,15 +60,23 @@ export async function renderConversation(
   actor: Actor,
   services: Services,
   slug: string,
-  options: { before?: string; composer?: Partial<Composer>; status?: number } = {},
+  options: {
+    before?: string;
+    topic?: string;
+    composer?: Partial<Composer>;
+    status?: number;
+  } = {},
 ): Promise<void> {
   const page = await services.posts.listConversation(actor, {
     group: slug,
     before: options.before,
+    topic: options.topic,
   });
   const composer: Composer = {
     body: '',
     parentId: '',
+    // Writing while a topic is shown: the new post is about it unless the author says otherwise.
+    topic: page.topics.filter?.id ?? '',
     idempotencyKey: newKey(),
     nudges: [],
     issues: [],
@@ -80,10 +90,12 @@ export async function renderConversation(
     reactionKinds: REACTION_KINDS,
     replyKey: newKey,
     orgVoice: await services.orgVoice.isStaff(actor),
+    pinned: page.pinned,
     when: (iso: string) => formatLocal(new Date(iso), page.group.timeZone),
   });
   // Seen now: the unread marker moves once the page is on its way (it showed the old one).
-  if (!options.before && page.lastSeq > page.lastReadSeq) {
+  // A page filtered by topic did not show everything, so nothing is marked read.
+  if (!options.before && !page.topics.filter && page.lastSeq > page.lastReadSeq) {
     await services.posts.markRead(actor, { groupId: page.group.id, seq: page.lastSeq });
   }
 }
@@ -91,6 +103,11 @@ export async function renderConversation(
 function storedRedirect(res: Response, slug: string, result: StoreResult): void {
   const id = result.status === 'stored' ? result.post.id : '';
   res.redirect(303, `/g/${encodeURIComponent(slug)}/conversation#post-${id}`);
+}
+
+/** Field problems the service found (e.g. a topic that is no longer used): shown by the form. */
+function composerIssues(error: unknown): FieldIssue[] | null {
+  return error instanceof ValidationError ? error.issues : null;
 }
 
 /** Service errors a member can fix or should read on the page itself (muted, consent…). */
@@ -134,7 +151,7 @@ export const conversationRoutes = [
     access: 'user',
     kind: 'page',
     params: groupParams,
-    query: pageSchema.pick({ before: true }),
+    query: pageSchema.pick({ before: true, topic: true }),
     async handle({ actor, params, query, services, res }) {
       if (actor) await renderConversation(res, actor, services, params.slug, query);
     },
@@ -153,6 +170,7 @@ export const conversationRoutes = [
       const draft = {
         body: typeof body.body === 'string' ? body.body : '',
         parentId: typeof body.parentId === 'string' ? body.parentId : '',
+        topic: typeof body.topic === 'string' ? body.topic : '',
         idempotencyKey: typeof body.idempotencyKey === 'string' ? body.idempotencyKey : newKey(),
       };
       const parsed = submitPostSchema.safeParse({ ...body, group: params.slug });
@@ -171,6 +189,13 @@ export const conversationRoutes = [
         }
         storedRedirect(res, params.slug, result);
       } catch (error) {
+        const issues = composerIssues(error);
+        if (issues) {
+          return renderConversation(res, actor, services, params.slug, {
+            composer: { ...draft, issues },
+            status: 422,
+          });
+        }
         const message = pageError(error);
         if (!message) throw error;
         await renderConversation(res, actor, services, params.slug, {
@@ -261,7 +286,7 @@ export const conversationRoutes = [
     access: 'user',
     kind: 'api',
     params: groupParams,
-    query: pageSchema.pick({ before: true, limit: true }),
+    query: pageSchema.pick({ before: true, limit: true, topic: true }),
     async handle({ actor, params, query, services, res }) {
       if (!actor) return;
       const page = await services.posts.listConversation(actor, { group: params.slug, ...query });
@@ -269,6 +294,7 @@ export const conversationRoutes = [
         threads: page.threads,
         earlierCursor: page.earlierCursor,
         myReactions: page.myReactions,
+        topic: page.topics.filter,
       });
     },
   }),

@@ -17,6 +17,8 @@ import { privacyRoutes } from './privacy';
 import { coverageRoutes } from './coverage';
 import { orgVoiceRoutes } from './org-voice';
 import { triageRoutes } from './triage';
+import { topicRoutes } from './topics';
+import { announcementRoutes } from './announcements';
 
 /** Every HTTP route of Harbour. The app mounts exactly these; the security suite checks each. */
 export const allRoutes: RouteSpec[] = [
@@ -38,4 +40,6 @@ export const allRoutes: RouteSpec[] = [
   ...coverageRoutes,
   ...orgVoiceRoutes,
   ...triageRoutes,
+  ...topicRoutes,
+  ...announcementRoutes,
 ];

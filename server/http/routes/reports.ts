@@ -165,7 +165,13 @@ export const reportRoutes = [
       if (!actor) return;
       const view = await services.moderation.getModeratedPost(actor, { postId: params.postId });
       const tools = await services.handbook.noteTools(actor, { group: view.group.slug });
-      res.render('pages/toolkit/moderate', { title: en.toolkit.hide.title, view, tools });
+      const topicChoice = await services.topics.topicChoice(actor, { postId: params.postId });
+      res.render('pages/toolkit/moderate', {
+        title: en.toolkit.hide.title,
+        view,
+        tools,
+        topicChoice,
+      });
     },
   }),
 

@@ -29,8 +29,13 @@ export interface Sizes {
   loginConcurrency: number;
 }
 
+/** BENCH_GROUPS=20,200 measures only those group sizes in B and D. */
+const groupSizes = process.env.BENCH_GROUPS?.split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+
 export const FULL: Sizes = {
-  groups: [20, 200, 1000],
+  groups: groupSizes?.length ? groupSizes : [20, 200, 1000],
   samples: 100,
   clusterMembers: 200,
   sustainSeconds: Number(process.env.BENCH_SUSTAIN_SECONDS ?? 60),

@@ -22,24 +22,67 @@ interface Load {
   bytes: number;
 }
 
-async function load(
+async function once(
   url: string,
   headers: Record<string, string>,
-  seconds: number,
+  duration: number,
   connections: number,
-): Promise<Load> {
-  const run = (duration: number) =>
-    autocannon({ url, headers, connections, duration, pipelining: 1 });
-  await run(Math.max(1, Math.round(seconds / 5))); // warm-up (JIT, caches)
-  const r = await run(seconds);
+): Promise<Load & { requests: number }> {
+  const r = await autocannon({ url, headers, connections, duration, pipelining: 1 });
   return {
     rps: r.requests.average,
+    requests: r.requests.total,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
     bytes: r.requests.total ? r.throughput.total / r.requests.total : 0,
   };
+}
+
+/** Request-weighted mean of the rounds' figures; requests/s over the whole time. */
+function combine(rounds: Array<Load & { requests: number }>, seconds: number): Load {
+  const requests = rounds.reduce((n, r) => n + r.requests, 0) || 1;
+  const mean = (f: (r: Load) => number) =>
+    rounds.reduce((sum, r) => sum + f(r) * r.requests, 0) / requests;
+  return {
+    rps: requests / seconds,
+    p50: mean((r) => r.p50),
+    p99: mean((r) => r.p99),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    bytes: mean((r) => r.bytes),
+  };
+}
+
+/**
+ * Harbour and the baseline in alternating rounds (after one warm-up each), so that whatever else
+ * the machine is doing weighs on both alike: measured one after the other, a busy minute on a
+ * shared machine lands on one side only and the ratio means little.
+ */
+async function loadInterleaved(
+  targets: {
+    harbour: [string, Record<string, string>];
+    baseline: [string, Record<string, string>];
+  },
+  seconds: number,
+  connections: number,
+  onRound: (side: 'harbour' | 'baseline', phase: 'start' | 'end') => void,
+): Promise<{ h: Load; b: Load }> {
+  const rounds = Math.max(1, Math.min(5, Math.floor(seconds / 2)));
+  const each = Math.max(1, Math.round(seconds / rounds));
+  const warm = Math.max(1, Math.round(seconds / 5));
+  await once(...targets.harbour, warm, connections); // JIT, caches
+  await once(...targets.baseline, warm, connections);
+  const h: Array<Load & { requests: number }> = [];
+  const b: Array<Load & { requests: number }> = [];
+  for (let i = 0; i < rounds; i += 1) {
+    onRound('harbour', 'start');
+    h.push(await once(...targets.harbour, each, connections));
+    onRound('harbour', 'end');
+    b.push(await once(...targets.baseline, each, connections));
+  }
+  return { h: combine(h, rounds * each), b: combine(b, rounds * each) };
 }
 
 export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
@@ -68,16 +111,26 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
   });
   const { pageSeconds: seconds, pageConnections: connections } = ctx.sizes;
   try {
-    ctx.log(`A: Harbour group page, ${connections} connections, ${seconds} s`);
-    const cpu0 = { server: cpuMsOf(ctx.harbour.pid), engine: cpuMsOf(ctx.harbour.enginePid) };
-    const h = await load(url, headers, seconds, connections);
-    const requests = h.rps * seconds * 1.2; // the warm-up ran a fifth as long
-    const cpu = {
-      server: (cpuMsOf(ctx.harbour.pid) - cpu0.server) / requests,
-      engine: (cpuMsOf(ctx.harbour.enginePid) - cpu0.engine) / requests,
-    };
-    ctx.log(`A: baseline page`);
-    const b = await load(`${baseline.baseUrl}/page`, {}, seconds, connections);
+    ctx.log(`A: Harbour group page and baseline, ${connections} connections, ${seconds} s each`);
+    // CPU is counted over Harbour's rounds only.
+    let cpuStart = { server: 0, engine: 0 };
+    const used = { server: 0, engine: 0 };
+    const { h, b } = await loadInterleaved(
+      { harbour: [url, headers], baseline: [`${baseline.baseUrl}/page`, {}] },
+      seconds,
+      connections,
+      (side, phase) => {
+        if (side !== 'harbour') return;
+        const now = { server: cpuMsOf(ctx.harbour.pid), engine: cpuMsOf(ctx.harbour.enginePid) };
+        if (phase === 'start') cpuStart = now;
+        else {
+          used.server += now.server - cpuStart.server;
+          used.engine += now.engine - cpuStart.engine;
+        }
+      },
+    );
+    const requests = Math.max(1, h.rps * seconds);
+    const cpu = { server: used.server / requests, engine: used.engine / requests };
     return [
       row({
         scenario: 'A',

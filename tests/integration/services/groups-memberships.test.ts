@@ -93,6 +93,7 @@ describe('administrators set up groups', () => {
     expect(Object.keys(view).sort()).toEqual(
       [
         'businessHours',
+        'complaintsContact',
         'complaintsProcess',
         'description',
         'disclaimer',

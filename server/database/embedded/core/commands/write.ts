@@ -62,10 +62,37 @@ function listOf(cmd: Doc, field: string): Doc[] {
   return v as Doc[];
 }
 
-function finish(engine: Engine, ops: JournalOp[], reply: Doc, errors: WriteError[]): Promise<Doc> {
+/**
+ * The client asked not to wait for the journal (`writeConcern: { j: false }`, or `w: 0`): as with
+ * mongod, the write is acknowledged once applied in memory. It is still in the journal's order, so
+ * the next write that does wait makes it durable too. Used for counters that may lose their last
+ * moment in a crash (rate limits), never for members' posts or decisions.
+ */
+function journalNotAwaited(cmd: Doc): boolean {
+  const wc = cmd.writeConcern;
+  if (!isPlainObject(wc)) return false;
+  return wc.j === false || (wc.w !== undefined && toNumber(wc.w) === 0);
+}
+
+/** Commits `ops` in journal order; the reply waits for durability unless the client said not to. */
+function commitFor(engine: Engine, cmd: Doc, ops: JournalOp[]): Promise<void> {
+  const committed = engine.commit(ops);
+  if (!journalNotAwaited(cmd)) return committed;
+  // A journal failure stops the engine's later writes (and is logged by storage); nothing waits here.
+  committed.catch(() => undefined);
+  return Promise.resolve();
+}
+
+function finish(
+  engine: Engine,
+  cmd: Doc,
+  ops: JournalOp[],
+  reply: Doc,
+  errors: WriteError[],
+): Promise<Doc> {
   if (errors.length) reply.writeErrors = errors;
   reply.ok = new Double(1);
-  return engine.commit(ops).then(() => reply);
+  return commitFor(engine, cmd, ops).then(() => reply);
 }
 
 function putOp(coll: Collection, doc: Buffer): JournalOp {
@@ -143,7 +170,7 @@ const insert: CommandHandler = (engine, db, cmd) => {
     ops.push(putOp(coll, coll.insert(doc)));
     n++;
   });
-  return finish(engine, ops, { n: new Int32(n) }, errors);
+  return finish(engine, cmd, ops, { n: new Int32(n) }, errors);
 };
 
 const update: CommandHandler = (engine, db, cmd) => {
@@ -191,7 +218,7 @@ const update: CommandHandler = (engine, db, cmd) => {
   });
   const reply: Doc = { n: new Int32(n), nModified: new Int32(nModified) };
   if (upsertedIds.length) reply.upserted = upsertedIds;
-  return finish(engine, ops, reply, errors);
+  return finish(engine, cmd, ops, reply, errors);
 };
 
 const del: CommandHandler = (engine, db, cmd) => {
@@ -214,7 +241,7 @@ const del: CommandHandler = (engine, db, cmd) => {
       n++;
     }
   });
-  return finish(engine, ops, { n: new Int32(n) }, errors);
+  return finish(engine, cmd, ops, { n: new Int32(n) }, errors);
 };
 
 const findAndModify: CommandHandler = (engine, db, cmd) => {
@@ -257,9 +284,11 @@ const findAndModify: CommandHandler = (engine, db, cmd) => {
   } else {
     lastErrorObject.updatedExisting = false;
   }
-  return engine
-    .commit(ops)
-    .then(() => ({ lastErrorObject, value: present(value), ok: new Double(1) }));
+  return commitFor(engine, cmd, ops).then(() => ({
+    lastErrorObject,
+    value: present(value),
+    ok: new Double(1),
+  }));
 };
 
 export const WRITE_COMMANDS: Record<string, CommandHandler> = {
