@@ -472,7 +472,6 @@ export const routeTable: Record<string, RouteRow> = {
     allow: MODERATOR,
     params: slug,
     body: () => ({ name: `Topic ${Date.now() % 100000}` }),
-    ...LATE,
   },
   ...Object.fromEntries(
     ['rename', 'move', 'retire', 'restore'].map((action) => [
@@ -481,7 +480,6 @@ export const routeTable: Record<string, RouteRow> = {
         allow: MODERATOR,
         params: (g: GroupFixture) => ({ slug: g.group.slug, topicId: 'off-topic' }),
         body: () => ({ name: 'Anything else', direction: 'up' }),
-        ...LATE,
       } satisfies RouteRow,
     ]),
   ),
@@ -489,16 +487,13 @@ export const routeTable: Record<string, RouteRow> = {
     allow: MODERATOR,
     params: pending,
     body: () => ({ topic: 'celebrations' }),
-    ...LATE,
   },
   'post /g/:slug/posts/:postId/topic': {
     allow: MODERATOR,
     params: approved,
     body: () => ({ topic: 'celebrations' }),
-    ...LATE,
   },
   'post /api/posts/:postId/topic': {
-    ...LATE,
     allow: MODERATOR,
     params: approved,
     body: () => ({ topic: 'everyday-life' }),
