@@ -58,6 +58,25 @@ export class DomainEvents {
     this.emitter.setMaxListeners(100);
   }
 
+  /** Deliveries still running (listeners that read the database before they emit). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Registers a listener's asynchronous work so `settled()` can wait for it. */
+  track(work: Promise<unknown>): void {
+    const done = work.finally(() => this.inFlight.delete(done));
+    // Failures are the listener's to log; here only completion matters.
+    done.catch(() => undefined);
+    this.inFlight.add(done);
+  }
+
+  /**
+   * Resolves once every tracked delivery has finished, including those started meanwhile:
+   * shutdown lets them finish before the database closes; tests know when live delivery is done.
+   */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
     this.emitter.emit(name, payload);
   }

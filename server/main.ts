@@ -129,6 +129,8 @@ async function main(): Promise<void> {
         startDraining: () => (draining = true),
       });
       detach();
+      // Deliveries already reading the database finish before it closes (no failed broadcasts).
+      await deps.events.settled();
       await redis?.close();
       await database.close();
       log.info('stopped');

@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from '../errors';
 import { en } from '../i18n/en';
 import type { HideInput, RestoreInput } from '../schemas/moderation';
 import { recordAudit } from './audit';
+import { requireGroupAccess } from './group-access';
 import {
   closeReports,
   contextOf,
@@ -89,6 +90,15 @@ export function createModerationService(deps: Deps) {
   return {
     restoreHidden: restore,
 
+    /**
+     * The gate of the moderators' forms: anyone who does not moderate the group hears "not
+     * found" before what they sent is read (a refused form never answers with a validation
+     * message or a redirect).
+     */
+    async requireModerator(actor: Actor, group: string): Promise<void> {
+      await requireGroupAccess(clock, actor, group, 'moderate');
+    },
+
     /** One post as a moderator sees it, with its context, for the hide/restore page. */
     async getModeratedPost(
       actor: Actor,
@@ -145,8 +155,9 @@ export function createModerationService(deps: Deps) {
       actor: Actor,
       input: HideInput,
     ): Promise<{ postId: string; status: 'hidden'; version: number }> {
-      const version = requireVersion(input.version);
+      // Who may act is settled before what they sent is judged (404 before 422).
       const { post, access } = await moderatedPost(deps, actor, input.postId);
+      const version = requireVersion(input.version);
       const { group } = access;
       const rule = (group.rules ?? []).find((r) => r.ruleId === input.ruleId);
       if (!rule) {
@@ -239,8 +250,8 @@ export function createModerationService(deps: Deps) {
       actor: Actor,
       input: RestoreInput,
     ): Promise<{ postId: string; status: 'approved'; version: number }> {
-      const version = requireVersion(input.version);
       const { post, access } = await moderatedPost(deps, actor, input.postId);
+      const version = requireVersion(input.version);
       const updated = await restore(actor, access.group, post, version, 'restore');
       return { postId: String(updated._id), status: 'approved', version: updated.version };
     },

@@ -135,8 +135,9 @@ export function createReviewService(deps: Deps) {
     versionIn: number | undefined,
     editedBody?: string,
   ): Promise<DecisionResult> {
-    const version = requireVersion(versionIn);
+    // Who may act is settled before what they sent is judged (404 before 422).
     const { post, access } = await moderatedPost(actor, postId);
+    const version = requireVersion(versionIn);
     const group = access.group;
     const now = clock.now();
     // Fail fast without using a sequence number when the post is plainly decided already.
@@ -398,8 +399,8 @@ export function createReviewService(deps: Deps) {
 
     /** Reject citing one of the group's rules, with an optional note for the author. */
     async rejectPost(actor: Actor, input: RejectInput): Promise<DecisionResult> {
-      const version = requireVersion(input.version);
       const { post, access } = await moderatedPost(actor, input.postId);
+      const version = requireVersion(input.version);
       const group = access.group;
       const rule = (group.rules ?? []).find((r) => r.ruleId === input.ruleId);
       if (!rule) {
@@ -482,8 +483,8 @@ export function createReviewService(deps: Deps) {
      * the post, so this works on any instance. An approved post leaves the conversation again.
      */
     async undoDecision(actor: Actor, input: PostRefInput): Promise<DecisionResult> {
-      const version = requireVersion(input.version);
       const { post, access } = await moderatedPost(actor, input.postId);
+      const version = requireVersion(input.version);
       const now = clock.now();
       const viewer = facts(actor, access);
       const postFacts = {

@@ -72,12 +72,14 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
   ): void {
     offs.push(
       deps.events.on(name, (payload) => {
-        fn(payload).catch((error: unknown) => {
-          deps.log.error(
-            { event: name, err: error instanceof Error ? error.message : String(error) },
-            'broadcast failed',
-          );
-        });
+        deps.events.track(
+          fn(payload).catch((error: unknown) => {
+            deps.log.error(
+              { event: name, err: error instanceof Error ? error.message : String(error) },
+              'broadcast failed',
+            );
+          }),
+        );
       }),
     );
   }

@@ -11,7 +11,7 @@ export const PM_SOCKET_EVENTS = { message: 'pm:message' } as const;
  */
 export function attachPmBroadcaster(io: Server, deps: Deps): () => void {
   return deps.events.on('pm.message', ({ messageId, participants }) => {
-    void (async () => {
+    const work = (async () => {
       const stored = await presentStoredMessage(messageId);
       if (!stored) return;
       for (const userId of participants) {
@@ -26,5 +26,6 @@ export function attachPmBroadcaster(io: Server, deps: Deps): () => void {
         'pm delivery failed',
       );
     });
+    deps.events.track(work);
   });
 }

@@ -21,18 +21,21 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   let posts = 0;
   let decisions = 0;
+  let rejections = 0;
+  const started = Date.now();
   for (let i = 0; i < trials; i++) {
     const kill = i % 2 === 0 ? 'app' : 'engine';
     const r = await crashTrial(1000 + i, kill);
     posts += r.ackedPosts;
     decisions += r.ackedDecisions;
+    rejections += r.ackedRejections;
     for (const p of r.problems) failures.push(`trial ${i} (${kill}): ${p}`);
     process.stdout.write(
-      `crash trial ${i + 1}/${trials} kill=${kill} acked posts=${r.ackedPosts} decisions=${r.ackedDecisions} problems=${r.problems.length}\n`,
+      `crash trial ${i + 1}/${trials} kill=${kill} acked posts=${r.ackedPosts} decisions=${r.ackedDecisions} (rejections ${r.ackedRejections}) problems=${r.problems.length}\n`,
     );
   }
   process.stdout.write(
-    `crash trials: ${trials}, acknowledged posts ${posts}, decisions ${decisions}\n`,
+    `crash trials: ${trials}, acknowledged posts ${posts}, decisions ${decisions} (rejections ${rejections}), problems ${failures.length}, ${Math.round((Date.now() - started) / 1000)} s\n`,
   );
 
   // Flaky submissions run against an in-process app on a scratch engine.
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     const batches = Math.ceil(submits / 500);
     let lost = 0;
     let duplicated = 0;
+    const network = { drops: 0, duplicates: 0, retries: 0, confirmations: 0 };
     for (let b = 0; b < batches; b++) {
       const user = await createUser();
       await addMember(user, group, ['member']);
@@ -55,6 +59,10 @@ async function main(): Promise<void> {
       const run = await flakySubmits(t, agent, group, n, 5000 + b);
       const copies = await countCopies(run.keys);
       lost += copies.lost;
+      network.drops += run.drops;
+      network.duplicates += run.duplicates;
+      network.retries += run.retries;
+      network.confirmations += run.confirmations;
       duplicated += copies.duplicated;
       process.stdout.write(
         `flaky batch ${b + 1}/${batches}: ${n} posts, drops ${run.drops}, duplicates ${run.duplicates}, retries ${run.retries}, lost ${copies.lost}, duplicated ${copies.duplicated}\n`,
@@ -62,7 +70,9 @@ async function main(): Promise<void> {
     }
     if (lost || duplicated)
       failures.push(`flaky submissions: ${lost} lost, ${duplicated} duplicated`);
-    process.stdout.write(`flaky submissions: ${submits}, lost ${lost}, duplicated ${duplicated}\n`);
+    process.stdout.write(
+      `flaky submissions: ${submits} (drops ${network.drops}, duplicate deliveries ${network.duplicates}, retries ${network.retries}, sent again after a screening nudge ${network.confirmations}), lost ${lost}, duplicated ${duplicated}, ${Math.round((Date.now() - started) / 1000)} s since start\n`,
+    );
   } finally {
     await t.close();
     await engine.stop();

@@ -11,7 +11,11 @@ import { rng } from './harness';
  * connection at random (before or after the server got the message), duplicates messages, and
  * the client reconnects. Result: every post stored exactly once.
  */
-type Ack = { ok: boolean; data?: { post?: { id: string } }; error?: { code: string } };
+type Ack = {
+  ok: boolean;
+  data?: { status?: 'stored' | 'needs_confirmation'; post?: { id: string } };
+  error?: { code: string };
+};
 
 function connect(agent: SignedInAgent): Promise<ClientSocket> {
   const socket = connectSocket(agent.baseUrl, {
@@ -32,12 +36,19 @@ export async function flakySubmits(
   group: GroupDoc,
   count: number,
   seed: number,
-): Promise<{ keys: string[]; drops: number; duplicates: number; retries: number }> {
+): Promise<{
+  keys: string[];
+  drops: number;
+  duplicates: number;
+  retries: number;
+  confirmations: number;
+}> {
   const random = rng(seed);
   let socket = await connect(agent);
   let drops = 0;
   let duplicates = 0;
   let retries = 0;
+  let confirmations = 0;
   const keys: string[] = [];
   for (let i = 0; i < count; i++) {
     const key = `flaky-${seed}-${i}`;
@@ -46,6 +57,7 @@ export async function flakySubmits(
       group: String(group._id),
       body: `Flaky network post ${seed}-${i}`,
       idempotencyKey: key,
+      acknowledgedFindings: false,
     };
     for (let attempt = 0; ; attempt++) {
       // The submit limit is tested elsewhere; here only the network misbehaves.
@@ -78,6 +90,13 @@ export async function flakySubmits(
         else setTimeout(() => s.disconnect(), Math.floor(random() * 15));
       }
       const ack = await ackP;
+      if (ack?.ok && ack.data?.status === 'needs_confirmation') {
+        // Screening asked the person to look again (e.g. "455" reads as a swear word); like the
+        // client, they send the same text again with the same key, which counts as "send anyway".
+        confirmations++;
+        payload.acknowledgedFindings = true;
+        continue;
+      }
       if (ack?.ok) break;
       if (ack && !ack.ok && ack.error?.code !== 'rate_limited') {
         throw new Error(`submission refused: ${ack.error?.code}`);
@@ -87,7 +106,7 @@ export async function flakySubmits(
     }
   }
   socket.disconnect();
-  return { keys, drops, duplicates, retries };
+  return { keys, drops, duplicates, retries, confirmations };
 }
 
 /** Every key stored exactly once. */

@@ -104,6 +104,7 @@ export interface TrialResult {
   kill: 'app' | 'engine';
   ackedPosts: number;
   ackedDecisions: number;
+  ackedRejections: number;
   problems: string[];
 }
 
@@ -119,7 +120,7 @@ export async function crashTrial(seed: number, kill: 'app' | 'engine'): Promise<
   const sockets: ClientSocket[] = [];
   const problems: string[] = [];
   const acked = new Map<string, string>(); // idempotency key -> post id
-  const decided = new Set<string>();
+  const decided = new Map<string, 'approved' | 'rejected'>(); // post id -> acknowledged decision
   try {
     engine = await startEmbeddedEngine({ dataDir: path.join(dir, 'db') });
     const uri = `${engine.uri}/harbour`;
@@ -175,13 +176,17 @@ export async function crashTrial(seed: number, kill: 'app' | 'engine'): Promise<
         );
         if (!ack?.ok || !ack.data?.post) break;
         acked.set(key, ack.data.post.id);
+        // One post in four is rejected (citing a rule), the rest approved: both are decisions.
+        const reject = random() < 0.25;
         const decision = await emitWithTimeout(
           modSocket,
-          'review:approve',
-          { postId: ack.data.post.id, version: 1 },
+          reject ? 'review:reject' : 'review:approve',
+          reject
+            ? { postId: ack.data.post.id, version: 1, ruleId: 'r-kind' }
+            : { postId: ack.data.post.id, version: 1 },
           3000,
         );
-        if (decision?.ok) decided.add(ack.data.post.id);
+        if (decision?.ok) decided.set(ack.data.post.id, reject ? 'rejected' : 'approved');
       }
     });
     await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 1200)));
@@ -204,19 +209,27 @@ export async function crashTrial(seed: number, kill: 'app' | 'engine'): Promise<
     if (ready.status !== 200) problems.push(`readyz ${ready.status} after restart`);
     await mongoose.connect(uri2);
     for (const [key, postId] of acked) {
-      const copies = await Post.find({ idempotencyKey: key }).select({ _id: 1 }).lean();
+      const copies = await Post.find({ idempotencyKey: key }).select({ _id: 1, history: 1 }).lean();
       if (copies.length !== 1 || String(copies[0]?._id) !== postId) {
         problems.push(`acknowledged post ${key}: ${copies.length} copies`);
       }
+      // A submission's record is its history entry (decisions also get audit events).
+      const submitted = (copies[0]?.history ?? []).filter((h) => h.action === 'submitted').length;
+      if (copies.length === 1 && submitted !== 1) {
+        problems.push(`acknowledged post ${key}: ${submitted} submission records`);
+      }
     }
-    for (const postId of decided) {
+    for (const [postId, action] of decided) {
       const post = await Post.findById(postId).select({ status: 1 }).lean();
-      if (post?.status !== 'approved') problems.push(`acknowledged approval of ${postId} lost`);
-      const audits = await AuditEvent.countDocuments({
-        action: 'post.approved',
+      if (post?.status !== action) problems.push(`acknowledged ${action} of ${postId} lost`);
+      const audits = await AuditEvent.countDocuments({ targetId: postId });
+      const matching = await AuditEvent.countDocuments({
+        action: `post.${action}`,
         targetId: postId,
       });
-      if (audits !== 1) problems.push(`approval of ${postId}: ${audits} audit records`);
+      if (matching !== 1 || audits !== 1) {
+        problems.push(`${action} of ${postId}: ${matching} matching of ${audits} audit records`);
+      }
     }
     const broken = await verifyAuditChain();
     if (broken !== null) problems.push(`audit chain broken at ${broken}`);
@@ -230,5 +243,6 @@ export async function crashTrial(seed: number, kill: 'app' | 'engine'): Promise<
     await engine?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { kill, ackedPosts: acked.size, ackedDecisions: decided.size, problems };
+  const ackedRejections = [...decided.values()].filter((a) => a === 'rejected').length;
+  return { kill, ackedPosts: acked.size, ackedDecisions: decided.size, ackedRejections, problems };
 }

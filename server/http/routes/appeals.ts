@@ -95,6 +95,7 @@ export const appealRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, `/g/${enc(params.slug)}/appeals`, async () => {
         const input = parseForm(appealDecisionSchema, { ...body, appealId: params.appealId });
         await services.appeals.decideAppeal(actor, input);

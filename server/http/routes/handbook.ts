@@ -41,6 +41,7 @@ export const handbookRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, back(params.slug), async () => {
         const input = parseForm(responsePlanSchema, body);
         await services.handbook.updateResponsePlan(actor, params.slug, input.responsePlan);
@@ -58,6 +59,7 @@ export const handbookRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, back(params.slug), async () => {
         await services.handbook.updateRuleNote(actor, params.slug, parseForm(ruleNoteSchema, body));
         return en.toolkit.handbook.saved;
@@ -74,6 +76,7 @@ export const handbookRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, back(params.slug), async () => {
         await services.handbook.addSavedReply(
           actor,
@@ -93,6 +96,7 @@ export const handbookRoutes = [
     params: savedReplyParams,
     async handle({ actor, params, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, back(params.slug), async () => {
         await services.handbook.deleteSavedReply(actor, params.slug, params.replyId);
         return en.toolkit.handbook.saved;
@@ -109,6 +113,7 @@ export const handbookRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, back(params.slug), async () => {
         const input = parseForm(privacyStatementSchema, body);
         await services.handbook.updatePrivacyStatement(actor, params.slug, input.privacyStatement);

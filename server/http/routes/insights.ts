@@ -81,6 +81,7 @@ export const insightRoutes = [
       const day =
         typeof body.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.day) ? body.day : '';
       const back = `/g/${encodeURIComponent(params.slug)}/journal${day ? `?day=${day}` : ''}`;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, back, async () => {
         const input = parseForm(journalNoteSchema, body);
         await services.journal.addJournalNote(actor, { group: params.slug, ...input });

@@ -62,6 +62,7 @@ export const sanctionRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, `/g/${enc(params.slug)}/sanctions/${params.userId}`, async () => {
         const input = parseForm(sanctionSchema, { ...body, userId: params.userId });
         await services.sanctions.sanctionMember(actor, params.slug, input);
@@ -79,6 +80,7 @@ export const sanctionRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, `/g/${enc(params.slug)}/sanctions/${params.userId}`, async () => {
         const input = parseForm(liftSchema, { ...body, userId: params.userId });
         await services.sanctions.liftSanction(actor, params.slug, input);
@@ -96,6 +98,7 @@ export const sanctionRoutes = [
     body: formBody,
     async handle({ actor, params, body, services, req, res }) {
       if (!actor) return;
+      await services.moderation.requireModerator(actor, params.slug);
       await formAction(req, res, `/g/${enc(params.slug)}/sanctions`, async () => {
         const input = parseForm(removeSchema, { ...body, userId: params.userId });
         await services.sanctions.removeMember(actor, params.slug, input);
