@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PostDoc } from '../models';
+import type { MemberPostView } from './presenters/posts';
 
 /**
  * Domain events, emitted by services AFTER the write is stored. The socket broadcaster (and
@@ -12,8 +12,8 @@ export interface DomainEventMap {
     groupId: string;
     postId: string;
     seq: number;
-    /** The post exactly as the decision stored it, when the publisher has it (saves a read). */
-    post?: PostDoc;
+    /** The members' view of the post as the decision stored it, when the publisher has it. */
+    view?: MemberPostView;
   };
   /** Something about a post changed that only its author and the group's moderators may see. */
   'post.pending_changed': { groupId: string; postId: string; authorId: string };

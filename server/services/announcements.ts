@@ -92,7 +92,7 @@ async function publishOne(deps: Deps, post: PostDoc): Promise<boolean> {
   if (!updated) return false;
   const groupId = String(seqDoc._id);
   // Published and durable: members get it now, while its audit record and notice are written.
-  deps.events.emit('post.published', { groupId, postId: String(updated._id), seq, post: updated });
+  deps.events.emit('post.published', { groupId, postId: String(updated._id), seq });
   await Promise.all([
     recordAudit(deps, {
       key: `post:${String(updated._id)}:announcement-published`,

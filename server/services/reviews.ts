@@ -6,7 +6,12 @@ import type { Deps } from '../deps';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { en } from '../i18n/en';
 import { canUndo, claimedByOther, type ViewerFacts } from '../policies/post';
-import { FORMER_MEMBER, presentQueueItem, type QueueItemView } from '../presenters/posts';
+import {
+  FORMER_MEMBER,
+  presentMemberPost,
+  presentQueueItem,
+  type QueueItemView,
+} from '../presenters/posts';
 import type {
   ApproveManyInput,
   EditApproveInput,
@@ -19,7 +24,7 @@ import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications } from './notifications';
 import { displayNames } from './posts';
-import { topicsOf, type Topic } from './topic-list';
+import { topicNames, topicsOf, type Topic } from './topic-list';
 
 /**
  * The moderators' side: the queue, claims, and decisions. Every decision is ONE conditional
@@ -142,6 +147,9 @@ export function createReviewService(deps: Deps) {
     const now = clock.now();
     // Fail fast without using a sequence number when the post is plainly decided already.
     if (post.status !== 'pending') throw await conflictFor(actor, post._id, version);
+    // The author's name for the members' view, read while the number is taken.
+    const authorNames = displayNames([String(post.author)]);
+    authorNames.catch(() => undefined); // awaited below, unless the decision fails first
     // The number need not wait for the journal: the decision below does, and the journal keeps
     // order, so a durable decision always has a durable number (a lost unused number is a gap).
     const seqDoc = await Group.findOneAndUpdate(
@@ -191,11 +199,13 @@ export function createReviewService(deps: Deps) {
     const groupId = String(group._id);
     // The decision is durable: members get the post now, while its audit record and the
     // notifications are written (the moderator's acknowledgement waits for those).
+    // Presented here, so the broadcast leaves in this same tick: nothing (a hide, an undo) can
+    // overtake it on the way to members.
     deps.events.emit('post.published', {
       groupId,
       postId: String(updated._id),
       seq,
-      post: updated,
+      view: presentMemberPost(updated, await authorNames, null, topicNames(group)),
     });
 
     const data = { groupSlug: group.slug, groupName: group.name };

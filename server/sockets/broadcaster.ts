@@ -84,12 +84,15 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     );
   }
 
-  on('post.published', async ({ groupId, postId, post: stored }) => {
-    // The approval hands over the post as its (conditional) write returned it, approved.
-    const post =
-      stored?.status === 'approved' && String(stored.group) === groupId
-        ? stored
-        : await Post.findOne(visibleToMembers(oid(groupId), { _id: oid(postId) })).lean<PostDoc>();
+  on('post.published', async ({ groupId, postId, view: presented }) => {
+    // An approval hands over the view it stored: emitted at once, in the decision's own tick.
+    if (presented) {
+      io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.published, presented);
+      return;
+    }
+    const post = await Post.findOne(
+      visibleToMembers(oid(groupId), { _id: oid(postId) }),
+    ).lean<PostDoc>();
     if (!post) return; // undone in the meantime: nothing to publish
     const names = await displayNames([String(post.author)]);
     const group = await Group.findById(post.group).select({ topics: 1 }).lean<GroupDoc>();
