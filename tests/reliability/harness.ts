@@ -189,6 +189,10 @@ export async function crashTrial(seed: number, kill: 'app' | 'engine'): Promise<
         if (decision?.ok) decided.set(ack.data.post.id, reject ? 'rejected' : 'approved');
       }
     });
+    // The random moment counts from the first acknowledged post: on a busy machine the clients
+    // may need a while to start, and a kill before anything was stored proves nothing.
+    const firstAck = Date.now() + 15_000;
+    while (acked.size === 0 && Date.now() < firstAck) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 1200)));
     if (kill === 'app') app.child.kill('SIGKILL');
     else process.kill(engine.pid, 'SIGKILL');
