@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import bcrypt from 'bcrypt';
 import { projectRoot } from '../paths';
+import { hashPool } from './hash-pool';
 
 /**
  * Password rules after NIST SP 800-63B-4: length only (no composition rules), counted in Unicode
@@ -11,7 +11,7 @@ import { projectRoot } from '../paths';
  *
  * bcrypt reads only the first 72 bytes, so the password is first run through HMAC-SHA-256 with a
  * server-side pepper and the base64 digest (44 bytes) is what bcrypt hashes: two long passwords
- * sharing their first 72 bytes never match.
+ * sharing their first 72 bytes never match. Hashing runs on lower-priority threads (hash-pool.ts).
  */
 export const MIN_LENGTH_SINGLE_FACTOR = 15;
 export const MIN_LENGTH_WITH_SECOND_FACTOR = 8;
@@ -77,7 +77,7 @@ export async function hashPassword(
   password: string,
   opts: { pepper: string; cost: number },
 ): Promise<string> {
-  return bcrypt.hash(prehash(password, opts.pepper), opts.cost);
+  return hashPool().hash(prehash(password, opts.pepper), opts.cost);
 }
 
 export async function verifyPassword(
@@ -86,7 +86,7 @@ export async function verifyPassword(
   opts: { pepper: string },
 ): Promise<boolean> {
   if (password.length > MAX_LENGTH * 4) return false;
-  return bcrypt.compare(prehash(password, opts.pepper), hash);
+  return hashPool().compare(prehash(password, opts.pepper), hash);
 }
 
 const dummyHashes = new Map<number, Promise<string>>();
@@ -98,8 +98,9 @@ const dummyHashes = new Map<number, Promise<string>>();
 export function dummyHash(cost: number): Promise<string> {
   let hash = dummyHashes.get(cost);
   if (!hash) {
-    hash = bcrypt.hash('harbour-dummy-password-for-equal-timing', cost);
+    hash = hashPool().hash('harbour-dummy-password-for-equal-timing', cost);
     dummyHashes.set(cost, hash);
+    hash.catch(() => dummyHashes.delete(cost)); // try again next time
   }
   return hash;
 }
