@@ -24,6 +24,7 @@ import { mountRoutes } from './http/mount-routes';
 import { allRoutes } from './http/routes';
 import { projectRoot } from './paths';
 import type { Services } from './services';
+import { partialRenderer } from './http/partials';
 
 const ROOT = projectRoot();
 
@@ -54,6 +55,7 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
   app.set('views', path.join(ROOT, 'views'));
   app.set('query parser', 'simple');
   if (config.isProduction) app.enable('view cache');
+  app.locals.partial = partialRenderer(path.join(ROOT, 'views'), config.isProduction);
 
   const session = createSessionKit(config, mongoose.connection);
   const auth = createAuthenticator(services);

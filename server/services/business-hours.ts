@@ -70,7 +70,8 @@ const SHORT_DAYS: Record<string, number> = {
   Sun: 7,
 };
 
-export function localParts(date: Date, timeZone: string): LocalParts & { second: number } {
+/** The wall clock in `timeZone` at `date`, read from Intl (the tz database). */
+function intlParts(date: Date, timeZone: string): LocalParts & { second: number } {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(date)) parts[p.type] = p.value;
   return {
@@ -81,6 +82,51 @@ export function localParts(date: Date, timeZone: string): LocalParts & { second:
     minute: Number(parts.minute),
     second: Number(parts.second),
     weekday: SHORT_DAYS[parts.weekday ?? ''] ?? 1,
+  };
+}
+
+/**
+ * A zone's offset is the same for months at a time, and `formatToParts` is slow (a page reads
+ * the local time of every post and of the review rota). The offset is asked of Intl once per zone
+ * and quarter of an hour, at both ends of it; when both agree (always, but for the quarter of a
+ * DST change) local times inside it are plain arithmetic. Bounded: cleared when it grows large.
+ */
+const QUARTER_MS = 15 * 60_000;
+const offsetCache = new Map<string, number | null>();
+
+function quarterOffset(quarter: number, timeZone: string): number | null {
+  const key = `${timeZone} ${quarter}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    const start = quarter * QUARTER_MS;
+    const a = intlOffset(new Date(start), timeZone);
+    const b = intlOffset(new Date(start + QUARTER_MS - 1000), timeZone);
+    offset = a === b ? a : null;
+    if (offsetCache.size > 10_000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+function intlOffset(date: Date, timeZone: string): number {
+  const p = intlParts(date, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+export function localParts(date: Date, timeZone: string): LocalParts & { second: number } {
+  const t = date.getTime();
+  const offset = Number.isFinite(t) ? quarterOffset(Math.floor(t / QUARTER_MS), timeZone) : null;
+  if (offset === null) return intlParts(date, timeZone);
+  const local = new Date(t + offset);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    weekday: local.getUTCDay() === 0 ? 7 : local.getUTCDay(),
   };
 }
 

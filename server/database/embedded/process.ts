@@ -45,7 +45,10 @@ function engineCommand(): string[] {
 
 export async function startEmbeddedEngine(opts: StartEngineOptions): Promise<EmbeddedEngine> {
   const host = opts.host ?? '127.0.0.1';
-  const child = spawn(process.execPath, engineCommand(), {
+  // A V8 CPU profile of the engine, written when it stops (what `BENCH_CPU_PROF` of the bench uses).
+  const profileDir = process.env.HARBOUR_DB_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, ...engineCommand()], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,

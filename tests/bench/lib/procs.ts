@@ -196,6 +196,10 @@ export async function startHarbour(
       DATA_DIR: dataDir,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       HARBOUR_BENCH_STATS: '1',
+      // The embedded engine's profile too (server/database/embedded/process.ts).
+      ...(process.env.BENCH_CPU_PROF
+        ? { HARBOUR_DB_CPU_PROF_DIR: process.env.BENCH_CPU_PROF }
+        : {}),
       ...opts.env,
     },
   });
@@ -206,6 +210,11 @@ export async function startHarbour(
     /"event":"embedded_engine_started","port":(\d+),"pid":(\d+)/,
   );
   await waitForFile(child, logFile, /Harbour is listening/);
+  // The database on a core of its own (as in production, where it is another machine): it then
+  // shares the load generator's core instead of the server's.
+  if (process.env.BENCH_ENGINE_CORE && pinning().available) {
+    spawnSync('taskset', ['-a', '-cp', process.env.BENCH_ENGINE_CORE, match[2] as string]);
+  }
   const proc = wrap('harbour', child, () => rm(dataDir, { recursive: true, force: true }));
   return {
     ...proc,
