@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { MemberPostView } from './presenters/posts';
+import type { MemberPostView, OwnPostView } from './presenters/posts';
+import type { NotificationView } from './services/notifications';
 
 /**
  * Domain events, emitted by services AFTER the write is stored. The socket broadcaster (and
@@ -16,7 +17,13 @@ export interface DomainEventMap {
     view?: MemberPostView;
   };
   /** Something about a post changed that only its author and the group's moderators may see. */
-  'post.pending_changed': { groupId: string; postId: string; authorId: string };
+  'post.pending_changed': {
+    groupId: string;
+    postId: string;
+    authorId: string;
+    /** The author's view of the post as the write stored it, when the emitter has it. */
+    view?: OwnPostView;
+  };
   /** A published post was hidden (moderation) or edited. */
   'post.hidden': { groupId: string; postId: string };
   'post.reactions_changed': { groupId: string; postId: string };
@@ -30,6 +37,8 @@ export interface DomainEventMap {
     postId: string;
     authorId: string;
     action: 'approved' | 'rejected' | 'undone' | 'withdrawn';
+    /** The author's view of the post as the decision stored it, when the emitter has it. */
+    post?: OwnPostView;
   };
   'queue.changed': { groupId: string; postId?: string };
   /** Membership lost or restricted: sockets must leave rooms / be told at once. */
@@ -40,7 +49,12 @@ export interface DomainEventMap {
   };
   /** Reports on a group's posts changed (new, handled): the moderators' reports tab refreshes. */
   'reports.changed': { groupId: string; postId: string };
-  'notification.created': { userId: string; notificationId: string };
+  'notification.created': {
+    userId: string;
+    notificationId: string;
+    /** The notification as its recipient sees it, when the emitter has everything it needs. */
+    view?: NotificationView;
+  };
   /** A private message was stored: delivered live to both participants' `user:<id>` rooms. */
   'pm.message': { threadId: string; messageId: string; participants: string[] };
   /** All of a user's live connections must end (logout everywhere, password change, erasure). */

@@ -226,7 +226,14 @@ async function appendBatch(batch: PendingAppend[]): Promise<void> {
     // Keys stored already (by another instance, or an earlier attempt of this batch) resolve to
     // the stored event: the same logical event is never written twice.
     const keys = [...new Set(waiting.map((p) => p.input.key))];
-    const stored = await AuditEvent.find({ key: trusted({ $in: keys }) }).lean<AuditEventDoc[]>();
+    // The tail is read alongside (one round trip of waiting, not two); unused if all keys exist.
+    const [stored, tail] = await Promise.all([
+      AuditEvent.find({ key: trusted({ $in: keys }) }).lean<AuditEventDoc[]>(),
+      AuditEvent.findOne({})
+        .sort({ seq: -1 })
+        .select({ seq: 1, hash: 1 })
+        .lean<{ seq: number; hash: string }>(),
+    ]);
     const byKey = new Map(stored.map((d) => [d.key, d]));
     waiting = waiting.filter((p) => {
       const doc = byKey.get(p.input.key);
@@ -235,10 +242,6 @@ async function appendBatch(batch: PendingAppend[]): Promise<void> {
     });
     if (waiting.length === 0) return;
 
-    const tail = await AuditEvent.findOne({})
-      .sort({ seq: -1 })
-      .select({ seq: 1, hash: 1 })
-      .lean<{ seq: number; hash: string }>();
     let seq = tail?.seq ?? 0;
     let prevHash = tail?.hash ?? GENESIS_HASH;
     const docs: Array<Record<string, unknown>> = [];

@@ -62,9 +62,16 @@ async function storeNotifications(deps: Deps, items: NewNotification[]): Promise
     })),
   );
   for (const doc of docs) {
+    const stored = doc.toObject() as NotificationDoc;
+    const data = (stored.data ?? {}) as NotificationData;
+    // Presented here when the group's name and address came with it (most do), so the live
+    // notice needs no second read of what was just written.
+    const complete =
+      !stored.group || (data.groupName !== undefined && data.groupSlug !== undefined);
     deps.events.emit('notification.created', {
       userId: String(doc.user),
       notificationId: String(doc._id),
+      ...(complete ? { view: presentNotification(stored) } : {}),
     });
   }
 }

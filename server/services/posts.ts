@@ -260,6 +260,7 @@ export function createPostService(deps: Deps) {
       groupId,
       postId: String(post._id),
       authorId: String(actor.userId),
+      view: presentOwnPost(post, rulesOf(group), topicNames(group)),
     });
     deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
     const data = { groupSlug: group.slug, groupName: group.name };

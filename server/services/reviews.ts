@@ -9,6 +9,7 @@ import { canUndo, claimedByOther, type ViewerFacts } from '../policies/post';
 import {
   FORMER_MEMBER,
   presentMemberPost,
+  presentOwnPost,
   presentQueueItem,
   type QueueItemView,
 } from '../presenters/posts';
@@ -70,6 +71,12 @@ export function createReviewService(deps: Deps) {
   const { clock } = deps;
 
   /** Loads a post for a moderator of its group; 404 for everyone else (and for missing posts). */
+  /** The author's own view of a post just decided, for their live update. */
+  function ownViewOf(post: PostDoc, group: GroupDoc) {
+    const rules = (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
+    return presentOwnPost(post, rules, topicNames(group));
+  }
+
   async function moderatedPost(actor: Actor, postId: string) {
     // privileged read: moderators only (access checked on the next line before anything is used)
     const post = await Post.findById(oid(postId)).lean<PostDoc>();
@@ -248,6 +255,7 @@ export function createReviewService(deps: Deps) {
       postId: String(updated._id),
       authorId: String(updated.author),
       action: 'approved',
+      post: ownViewOf(updated, group),
     });
     deps.events.emit('queue.changed', { groupId, postId: String(updated._id) });
     deps.log.info(
@@ -469,16 +477,19 @@ export function createReviewService(deps: Deps) {
         },
       ]);
       const groupId = String(group._id);
+      const view = ownViewOf(updated, group);
       deps.events.emit('review.decided', {
         groupId,
         postId: String(updated._id),
         authorId: String(updated.author),
         action: 'rejected',
+        post: view,
       });
       deps.events.emit('post.pending_changed', {
         groupId,
         postId: String(updated._id),
         authorId: String(updated.author),
+        view,
       });
       deps.events.emit('queue.changed', { groupId, postId: String(updated._id) });
       deps.log.info(

@@ -142,13 +142,13 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     return presentOwnPost(post, rules, group ? topicNames(group) : undefined);
   }
 
-  on('post.pending_changed', async ({ postId, authorId }) => {
-    const view = await ownView(postId, authorId);
+  on('post.pending_changed', async ({ postId, authorId, view: presented }) => {
+    const view = presented ?? (await ownView(postId, authorId));
     if (view) io.to(userRoom(authorId)).emit(SOCKET_EVENTS.own, view);
   });
 
-  on('review.decided', async ({ groupId, postId, authorId, action }) => {
-    const view = await ownView(postId, authorId);
+  on('review.decided', async ({ groupId, postId, authorId, action, post: presented }) => {
+    const view = presented ?? (await ownView(postId, authorId));
     io.to(userRoom(authorId)).emit(SOCKET_EVENTS.decided, { groupId, postId, action, post: view });
   });
 
@@ -159,7 +159,11 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     });
   });
 
-  on('notification.created', async ({ userId, notificationId }) => {
+  on('notification.created', async ({ userId, notificationId, view }) => {
+    if (view) {
+      io.to(userRoom(userId)).emit(SOCKET_EVENTS.notification, view);
+      return;
+    }
     const doc = await Notification.findOne({
       _id: oid(notificationId),
       user: oid(userId),
