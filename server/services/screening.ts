@@ -198,6 +198,17 @@ const profanity = new RegExpMatcher({
   ...englishRecommendedTransformers,
 });
 
+/**
+ * A match made of digits only is a number, not a word spelt in leetspeak: "my CA 15-3 was 455"
+ * is a tumour marker, not "ass". A match with at least one letter ("a55", "sh1t") still counts.
+ */
+function hasProfanity(input: string): boolean {
+  if (!profanity.hasMatch(input)) return false;
+  return profanity
+    .getAllMatches(input)
+    .some((m) => /\p{L}/u.test(input.slice(m.startIndex, m.endIndex + 1)));
+}
+
 /** Upper bound on what is screened: bodies are at most 5,000 characters; anything longer is cut. */
 const MAX_SCREENED = 100_000;
 
@@ -212,7 +223,7 @@ export function screen(text: string): Finding[] {
     seen.add(key);
     findings.push({ kind, code });
   };
-  if (profanity.hasMatch(input)) add('profanity', 'word');
+  if (hasProfanity(input)) add('profanity', 'word');
   for (const rule of rules) {
     if (rule.pattern.test(input)) add(rule.kind, rule.code);
   }

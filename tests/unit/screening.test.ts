@@ -17,6 +17,9 @@ describe('screening: what a member is gently asked about before sending', () => 
     ['breast cancer support group meeting on Tuesday', []],
     ['I will see you all next week', []],
     ['Is it normal to feel tired after chemo?', []],
+    // Numbers are numbers, not leetspeak ("455" is not "ass"): tumour markers, rooms, buses.
+    ['My CA 15-3 came back at 455, down from 610', []],
+    ['Ward 455 has lovely nurses', []],
   ])('leaves ordinary words alone: %s', (text, expected) => {
     expect(kinds(text)).toEqual(expected);
   });
@@ -24,6 +27,8 @@ describe('screening: what a member is gently asked about before sending', () => 
   it.each([
     ['This is shit', 'profanity:word'],
     ['fuuuuck this disease', 'profanity:word'],
+    ['what a load of sh1t', 'profanity:word'],
+    ['kiss my a55', 'profanity:word'],
     ['see https://example.org/cure', 'link:url'],
     ['go to www.miracle.ie', 'link:url'],
     ['look up curecancer.com', 'link:domain'],
