@@ -29,6 +29,8 @@ export const accountsEn = {
     mailText: (url: string, minutes: number) =>
       `Someone (we hope you) asked to reset the password of the Harbour account that uses this e-mail address.\n\nTo choose a new password, open this link within ${minutes} minutes:\n${url}\n\nThe link works once. If you did not ask, you can ignore this e-mail: your password stays as it is.`,
     changedSubject: 'Your Harbour password was changed',
+    changedOnAccountText: (url: string) =>
+      `The password of your Harbour account was just changed on its account page, and every other device was signed out.\n\nIf this was you, there is nothing more to do.\n\nIf it was not you, please reset your password straight away at ${url} and tell the people who run Harbour.`,
     changedText: (url: string) =>
       `The password of your Harbour account was just changed with a reset link, and every device was signed out.\n\nIf this was you, there is nothing more to do.\n\nIf it was not you, please reset your password straight away at ${url} and tell the people who run Harbour.`,
   },

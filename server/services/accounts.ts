@@ -22,6 +22,8 @@ import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { en } from '../i18n/en';
+import { queueMail } from '../mail';
+import { recordAudit } from './audit';
 
 const SETUP_LINK_HOURS = 24;
 
@@ -281,7 +283,26 @@ export function createAccountService(deps: Deps) {
       if (issue) throw issue;
       const passwordHash = await hashPassword(input.newPassword, hashOpts);
       const epoch = await replacePassword(deps, user, passwordHash);
+      // Told by e-mail, as after a reset (NIST SP 800-63B: notify of authenticator changes), so
+      // someone who took over a signed-in session cannot change the password unnoticed.
+      await recordAudit(deps, {
+        key: `password_changed:${String(user._id)}:${epoch}`,
+        action: 'account.password_changed',
+        actor: user._id,
+        group: null,
+        targetType: 'user',
+        targetId: user._id,
+      });
       deps.log.info({ userId: String(user._id) }, 'password changed');
+      queueMail(
+        deps,
+        {
+          to: user.email,
+          subject: en.reset.changedSubject,
+          text: en.reset.changedOnAccountText(`${deps.config.publicUrl}/login/forgot`),
+        },
+        'password_changed',
+      );
       return epoch;
     },
 

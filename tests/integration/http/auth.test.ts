@@ -1,6 +1,6 @@
 import { generateSync } from 'otplib';
 import request from 'supertest';
-import { OneTimeToken, User } from '../../../models';
+import { AuditEvent, OneTimeToken, User } from '../../../models';
 import { TEST_PASSWORD, createUser } from '../../helpers/factories';
 import {
   csrfFrom,
@@ -262,6 +262,13 @@ describe('password change', () => {
       newPassword: 'a brand new long password 🌊',
     });
     expect(changed.status).toBe(303);
+    // The owner is told by e-mail (naming no group), and the change is in the audit log.
+    const told = t.deps.mailer.sent.filter((m) => m.to === user.email);
+    expect(told.at(-1)?.subject).toBe('Your Harbour password was changed');
+    expect(told.at(-1)?.text).toContain('/login/forgot');
+    await expect(
+      AuditEvent.countDocuments({ action: 'account.password_changed', targetId: String(user._id) }),
+    ).resolves.toBe(1);
     await here.get('/account').expect(200);
     const other = await elsewhere.get('/account');
     expect(other.status).toBe(303);
