@@ -3,6 +3,8 @@ import { trusted, Types } from 'mongoose';
 import {
   Appeal,
   AuditEvent,
+  Banner,
+  BannerDismissal,
   Consent,
   ExportJob,
   Group,
@@ -157,6 +159,28 @@ const SECTIONS: Section[] = [
         kind: r.kind,
         at: iso((r as { createdAt?: Date }).createdAt),
       }));
+    },
+  ],
+  [
+    'noticesPutAway',
+    async (u) => {
+      const list = await BannerDismissal.find({ user: u._id }).sort({ at: 1 }).lean();
+      const banners = list.length
+        ? await Banner.find({ _id: trusted({ $in: list.map((d) => d.banner) }) })
+            .select({ text: 1, group: 1 })
+            .lean()
+        : [];
+      const byId = new Map(banners.map((b) => [String(b._id), b]));
+      const group = await groupLabels(banners.map((b) => b.group));
+      return list.map((d) => {
+        const banner = byId.get(String(d.banner));
+        return {
+          notice: banner?.text ?? null,
+          group: banner ? group(banner.group) : null,
+          revision: d.revision,
+          at: iso(d.at),
+        };
+      });
     },
   ],
   [

@@ -1,6 +1,8 @@
 import mongoose, { Types } from 'mongoose';
 import {
   AuditEvent,
+  Banner,
+  BannerDismissal,
   ExportJob,
   Membership,
   Notification,
@@ -145,6 +147,20 @@ async function seeded() {
     decisionId: String(rejection?._id),
     statement: 'MY-APPEAL',
   });
+  // A notice I put away (banners come back when they change, so the dismissal is my data).
+  const notice = await Banner.create({
+    scope: 'site',
+    kind: 'info',
+    text: 'SITE-NOTICE-I-PUT-AWAY',
+    startsAt: deps.clock.now(),
+    createdBy: moderator._id,
+  });
+  await BannerDismissal.create({
+    user: member._id,
+    banner: notice._id,
+    revision: 1,
+    at: deps.clock.now(),
+  });
   return { ...p, other, third, me, mine, theirs, myReply, rejected };
 }
 
@@ -166,6 +182,7 @@ describe('export', () => {
         'consents',
         'postsAndReplies',
         'reactions',
+        'noticesPutAway',
         'notifications',
         'reportsYouMade',
         'appealsYouMade',
@@ -195,6 +212,9 @@ describe('export', () => {
     expect((data.consents as unknown[]).length).toBe(2);
     expect((data.postsAndReplies as unknown[]).length).toBe(3);
     expect((data.reactions as unknown[]).length).toBe(1);
+    expect(data.noticesPutAway).toEqual([
+      expect.objectContaining({ notice: 'SITE-NOTICE-I-PUT-AWAY', group: null, revision: 1 }),
+    ]);
     expect((data.notifications as unknown[]).length).toBeGreaterThanOrEqual(3);
     for (const secret of [
       w.other.email,
