@@ -29,6 +29,12 @@ export interface DomainEventMap {
   'post.reactions_changed': { groupId: string; postId: string };
   /** A moderator's note under a published post was added, changed or removed. */
   'post.annotated': { groupId: string; postId: string };
+  /** A moderator changed the topic of a published post: members' labels follow at once. */
+  'post.topic_changed': {
+    groupId: string;
+    postId: string;
+    topic: { id: string; name: string } | null;
+  };
   /** The group's pinned posts changed (pinned or unpinned). */
   'pins.changed': { groupId: string };
   /** A decision on a pending post (approve/reject/undo) for the author and moderators. */

@@ -440,6 +440,21 @@
       markRead();
     }
   });
+  // A moderator moved a published post to another topic (or none): its label follows.
+  socket.on('post:topic', function (e) {
+    if (e.groupId !== groupId) return;
+    var meta = document.querySelector('#post-' + e.postId + ' .post-meta');
+    if (!meta) return;
+    var old = meta.querySelector('.badge-topic');
+    var fresh = topicLabel(e.topic);
+    if (old && fresh) old.replaceWith(fresh);
+    else if (old) old.remove();
+    else if (fresh) {
+      var time = meta.querySelector('time');
+      if (time) time.after(fresh);
+      else meta.appendChild(fresh);
+    }
+  });
   socket.on('post:hidden', function (e) {
     if (e.groupId !== groupId) return;
     var node = document.getElementById('post-' + e.postId);

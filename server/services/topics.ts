@@ -26,6 +26,7 @@ import {
   nameIssue,
   newTopicId,
   requireUniqueName,
+  topicNames,
   topicsOf,
   type Topic,
 } from './topic-list';
@@ -232,6 +233,14 @@ export function createTopicService(deps: Deps) {
         meta: { from: from ?? 'none', to: topic ?? 'none', status: post.status },
       });
       const groupId = String(group._id);
+      if (post.status === 'approved') {
+        const name = topic ? topicNames(group).get(topic) : undefined;
+        deps.events.emit('post.topic_changed', {
+          groupId,
+          postId: String(post._id),
+          topic: topic && name ? { id: topic, name } : null,
+        });
+      }
       if (post.status === 'pending') {
         deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
         deps.events.emit('post.pending_changed', {

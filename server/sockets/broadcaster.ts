@@ -42,6 +42,7 @@ export const SOCKET_EVENTS = {
   notification: 'notification:created',
   annotated: 'post:annotated',
   pins: 'pins:changed',
+  topic: 'post:topic',
 } as const;
 
 const oid = (v: string) => new Types.ObjectId(v);
@@ -124,6 +125,10 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
       postId,
       modNote: presentModNote(post.modNote),
     });
+  });
+
+  on('post.topic_changed', async ({ groupId, postId, topic }) => {
+    io.to(groupRoom(groupId)).emit(SOCKET_EVENTS.topic, { groupId, postId, topic });
   });
 
   /** The pinned region, whole (at most a few posts), so clients simply replace theirs. */

@@ -90,6 +90,16 @@ it('a topic is chosen live, shown as a label, and the filter keeps other topics 
     .locator('.badge-topic', { hasText: 'Celebrations' })
     .waitFor();
 
+  // A moderator moves the published celebration to "Everyday life": the label follows, live.
+  await t.services.topics.setPostTopic(actorFor(mod), {
+    postId: celebrationItem?.id as string,
+    topic: 'everyday-life',
+  });
+  await writer.page
+    .locator('#threads article.post', { hasText: 'Scan was clear' })
+    .locator('.badge-topic', { hasText: 'Everyday life' })
+    .waitFor();
+
   expect(await seriousAxeViolations(filtered.page)).toEqual([]);
 
   // The filter control: "All topics" shows everything again.

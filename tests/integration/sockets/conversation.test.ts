@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { Group, Membership, type GroupDoc, type UserDoc } from '../../../models';
 import type { Ack } from '../../../server/sockets/define-handler';
-import { TEST_PASSWORD, addMember, createGroup, createUser } from '../../helpers/factories';
+import {
+  TEST_PASSWORD,
+  actorFor,
+  addMember,
+  createGroup,
+  createUser,
+} from '../../helpers/factories';
 import { enableTotp, signIn, socketFor, startTestApp, type TestApp } from '../../helpers/test-app';
 
 /**
@@ -169,6 +175,31 @@ describe('live conversation over Socket.IO', () => {
       action: 'approved',
     });
     expect(events(w.author, 'notification:created').map((n) => n.kind)).toContain('post_approved');
+  });
+
+  it('a topic changed after approval moves the label for every member at once, nobody outside', async () => {
+    const w = await world();
+    const { post } = await submit(w, w.author, 'Finished my last round today', {
+      topic: 'treatment',
+    });
+    await emit(w.mod.socket, 'review:approve', { postId: post.id, version: 1 });
+    await settle();
+    await t.services.topics.setPostTopic(actorFor(w.mod.user), {
+      postId: post.id,
+      topic: 'celebrations',
+    });
+    await settle();
+    for (const p of members(w)) {
+      expect(events(p, 'post:topic')).toEqual([
+        {
+          groupId: String(w.group._id),
+          postId: post.id,
+          topic: { id: 'celebrations', name: 'Celebrations' },
+        },
+      ]);
+    }
+    expect(events(w.outsider, 'post:topic')).toEqual([]);
+    expect(events(w.removed, 'post:topic')).toEqual([]);
   });
 
   it('rejection reaches the author with its rule and note', async () => {
