@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
 import { Consent, Group, Membership, type GroupDoc, type MembershipDoc } from '../../models';
 import type { DocumentKind } from '../../models/document-version';
 import type { Actor } from '../context';
@@ -30,19 +30,20 @@ export interface GroupAccess {
   mutedUntil: Date | null;
 }
 
-export async function findGroupBySlugOrId(ref: string): Promise<GroupDoc | null> {
-  const query =
-    Types.ObjectId.isValid(ref) && /^[0-9a-f]{24}$/i.test(ref)
-      ? { _id: new Types.ObjectId(ref) }
-      : { slug: String(ref).toLowerCase() };
-  return Group.findOne(query).lean<GroupDoc>();
+function groupIdOf(ref: string): Types.ObjectId | null {
+  return Types.ObjectId.isValid(ref) && /^[0-9a-f]{24}$/i.test(ref)
+    ? new Types.ObjectId(ref)
+    : null;
 }
 
-/** Current versions a member must have accepted to take part in this group. */
-export async function pendingConsents(
-  userId: Types.ObjectId,
-  group: GroupDoc,
-): Promise<DocumentKind[]> {
+export async function findGroupBySlugOrId(ref: string): Promise<GroupDoc | null> {
+  const id = groupIdOf(ref);
+  return Group.findOne(id ? { _id: id } : { slug: String(ref).toLowerCase() }).lean<GroupDoc>();
+}
+
+type Accepted = Array<{ kind: string; group?: Types.ObjectId | null; version: number }>;
+
+async function requiredVersions(group: GroupDoc) {
   const site = await currentSiteVersions();
   const required: Array<{ kind: DocumentKind; group: Types.ObjectId | null; version: number }> = [
     { kind: 'rules', group: group._id, version: group.rulesVersion },
@@ -50,14 +51,42 @@ export async function pendingConsents(
   ];
   if (site.terms) required.push({ kind: 'terms', group: null, version: site.terms });
   if (site.privacy) required.push({ kind: 'privacy', group: null, version: site.privacy });
+  return required;
+}
+
+async function unaccepted(group: GroupDoc, accepted: Accepted): Promise<DocumentKind[]> {
+  const required = await requiredVersions(group);
+  const done = new Set(
+    accepted.map((c) => `${c.kind}:${c.group ? String(c.group) : ''}:${c.version}`),
+  );
+  return required
+    .filter((r) => !done.has(`${r.kind}:${r.group ? String(r.group) : ''}:${r.version}`))
+    .map((r) => r.kind);
+}
+
+/** Current versions a member must have accepted to take part in this group. */
+export async function pendingConsents(
+  userId: Types.ObjectId,
+  group: GroupDoc,
+): Promise<DocumentKind[]> {
+  const required = await requiredVersions(group);
   const accepted = await Consent.find({
     user: userId,
     $or: required.map((r) => ({ kind: r.kind, group: r.group, version: r.version })),
   })
-    .select({ kind: 1 })
+    .select({ kind: 1, group: 1, version: 1 })
     .lean();
-  const done = new Set(accepted.map((c) => c.kind));
-  return required.filter((r) => !done.has(r.kind)).map((r) => r.kind);
+  return unaccepted(group, accepted);
+}
+
+/**
+ * The person's consents for this group and the site, every version (a few documents): asked
+ * together with the group itself when the group is known by id, before its current versions are.
+ */
+function consentsFor(userId: Types.ObjectId, groupId: Types.ObjectId) {
+  return Consent.find({ user: userId, group: trusted({ $in: [groupId, null] }) })
+    .select({ kind: 1, group: 1, version: 1 })
+    .lean();
 }
 
 /**
@@ -70,13 +99,28 @@ export async function requireGroupAccess(
   groupRef: string,
   need: 'enter' | 'participate' | 'moderate' | 'advocate' = 'enter',
 ): Promise<GroupAccess> {
-  const group = await findGroupBySlugOrId(groupRef);
-  if (!group) throw new NotFoundError();
-  // Both need only the group: asked together, one round trip of waiting instead of two.
-  const [membership, consentPending] = await Promise.all([
-    Membership.findOne({ user: actor.userId, group: group._id }).lean<MembershipDoc>(),
-    pendingConsents(actor.userId, group),
-  ]);
+  let group: GroupDoc | null;
+  let membership: MembershipDoc | null;
+  let consentPending: DocumentKind[];
+  const id = groupIdOf(groupRef);
+  if (id) {
+    // Known by id (sockets, decisions): group, membership and consents in one round trip.
+    const [found, member, accepted] = await Promise.all([
+      Group.findOne({ _id: id }).lean<GroupDoc>(),
+      Membership.findOne({ user: actor.userId, group: id }).lean<MembershipDoc>(),
+      consentsFor(actor.userId, id),
+    ]);
+    if (!found) throw new NotFoundError();
+    [group, membership, consentPending] = [found, member, await unaccepted(found, accepted)];
+  } else {
+    group = await findGroupBySlugOrId(groupRef);
+    if (!group) throw new NotFoundError();
+    // Both need only the group: asked together, one round trip of waiting instead of two.
+    [membership, consentPending] = await Promise.all([
+      Membership.findOne({ user: actor.userId, group: group._id }).lean<MembershipDoc>(),
+      pendingConsents(actor.userId, group),
+    ]);
+  }
   const now = clock.now();
   if (!membership || !canEnterGroup(membership, now)) throw new NotFoundError();
 
