@@ -26,6 +26,8 @@ const SESSION_RECHECK_MS = 2000;
  * a session that expired (idle or absolute limit) stops receiving live messages within this time.
  */
 export const SESSION_SWEEP_MS = 5000;
+/** Sockets the sweep re-checks at once (bounds its memory and database load). */
+const SWEEP_BATCH = 50;
 
 interface SocketState {
   userId: string;
@@ -187,17 +189,30 @@ export function createSocketServer(
 
   const handlers = new Map<string, SocketHandlerSpec>(handlerSpecs.map((h) => [h.event, h]));
 
-  // Expiry needs no event to happen: sweep the sockets whose sessions ended on their own.
-  const sweep = setInterval(() => {
-    for (const socket of io.of('/').sockets.values()) {
-      currentActor(socket)
-        .then((actor) => {
-          if (!actor) socket.disconnect(true);
-        })
-        .catch((error: unknown) => {
-          deps.log.error({ err: errorInfo(error) }, 'socket session sweep failed');
-        });
+  // Expiry needs no event to happen: sweep the sockets whose sessions ended on their own. A few
+  // at a time, not all at once, so a sweep with a thousand members online does not put a
+  // thousand session and user reads in flight together; and never two sweeps at once.
+  let sweeping = false;
+  const sweepSessions = async () => {
+    const sockets = [...io.of('/').sockets.values()];
+    for (let i = 0; i < sockets.length; i += SWEEP_BATCH) {
+      await Promise.all(
+        sockets.slice(i, i + SWEEP_BATCH).map(async (socket) => {
+          try {
+            if (socket.connected && !(await currentActor(socket))) socket.disconnect(true);
+          } catch (error: unknown) {
+            deps.log.error({ err: errorInfo(error) }, 'socket session sweep failed');
+          }
+        }),
+      );
     }
+  };
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void sweepSessions().finally(() => {
+      sweeping = false;
+    });
   }, SESSION_SWEEP_MS);
   sweep.unref();
   httpServer.once('close', () => clearInterval(sweep));
