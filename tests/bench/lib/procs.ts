@@ -254,12 +254,6 @@ export async function startBaseline(
   return { ...wrap(name, child), baseUrl: `http://127.0.0.1:${port}` };
 }
 
-export function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb * 1024;
-}
-
 /** CPU time (user + system) a process has used so far, in milliseconds (Linux /proc). */
 export function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

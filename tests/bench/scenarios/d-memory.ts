@@ -1,41 +1,78 @@
 /**
  * D. Memory per connected member: the server's heap and RSS before and after `n` signed-in
- * members connect (garbage collected both times), against the raw Socket.IO server with `n`
- * plain clients. Sessions are created before the first reading, so only sockets count.
+ * members connect, against the raw Socket.IO server with `n` plain clients. Sessions are created
+ * before the first reading, so only sockets count.
+ *
+ * Each side first connects and closes a few sockets, so code compiled for the connection path
+ * and one-off caches are in both readings. A reading is taken once a second, each after full
+ * garbage collection (server/bench-stats.ts), until RSS has stopped moving (the allocator and
+ * V8 hand memory back to the system seconds after it was freed, which once made the figure
+ * negative) and at least one session sweep (5 s) has passed; the figure is the least heap and
+ * RSS among the last readings, so work in flight (Harbour's session sweep re-checks every socket)
+ * does not count as held per socket. Both sides are read the same way, through
+ * `process.memoryUsage()` in the server.
  */
+import type { Socket } from 'socket.io-client';
 import { connect, pool } from '../lib/clients';
 import { rawRoom, signedInGroup, type BenchContext } from '../lib/context';
-import { rssOf } from '../lib/procs';
+import type { Proc } from '../lib/procs';
 import { row, sleep, type Row } from '../lib/stats';
 
-async function settled(read: () => Promise<{ heapUsed: number; rss: number }>) {
-  await sleep(500);
-  await read(); // a first collection; the second reading is the one kept
-  await sleep(200);
-  return read();
+const WARM_UP_SOCKETS = 50;
+/** Readings kept: a little over one session sweep (SESSION_SWEEP_MS, 5 s) at one a second. */
+const WINDOW = 6;
+const MAX_READINGS = 30;
+
+interface Reading {
+  heapUsed: number;
+  rss: number;
+}
+
+async function settled(proc: Proc): Promise<Reading> {
+  const readings: Reading[] = [];
+  for (;;) {
+    const s = await proc.stats({ gc: true });
+    readings.push({ heapUsed: s.heapUsed, rss: s.rss });
+    const last = readings.slice(-WINDOW);
+    const rss = last.slice(-3).map((r) => r.rss);
+    const still = Math.max(...rss) - Math.min(...rss) <= 0.01 * Math.min(...rss);
+    if ((last.length === WINDOW && still) || readings.length >= MAX_READINGS) {
+      return {
+        heapUsed: Math.min(...last.map((r) => r.heapUsed)),
+        rss: Math.min(...last.map((r) => r.rss)),
+      };
+    }
+    await sleep(1000);
+  }
+}
+
+/** Closes the sockets and waits until the server has let go of them all. */
+async function closeAll(proc: Proc, sockets: Socket[], remaining = 0): Promise<void> {
+  sockets.forEach((s) => s.close());
+  const until = Date.now() + 10_000;
+  while ((await proc.stats()).sockets > remaining) {
+    if (Date.now() > until) throw new Error(`${proc.name}: sockets were not closed`);
+    await sleep(100);
+  }
 }
 
 export async function scenarioD(ctx: BenchContext): Promise<Row[]> {
   const n = ctx.sizes.memoryMembers;
+  const warm = Math.min(WARM_UP_SOCKETS, n);
   ctx.log(`D: ${n} members: seeding, signing in`);
   const { memberSessions } = await signedInGroup(ctx, n);
-  const readHarbour = async () => {
-    const s = await ctx.harbour.stats({ gc: true });
-    // The server's own RSS (the engine is a separate process and holds no socket state).
-    return { heapUsed: s.heapUsed, rss: s.rss };
-  };
-  const hBefore = await settled(readHarbour);
-  const sockets = await pool(memberSessions, 20, (s) => connect(s));
-  const hAfter = await settled(readHarbour);
-  sockets.forEach((s) => s.close());
+  const connectAll = (sessions: typeof memberSessions) => pool(sessions, 20, (s) => connect(s));
+  await closeAll(ctx.harbour, await connectAll(memberSessions.slice(0, warm)));
+  const hBefore = await settled(ctx.harbour);
+  const sockets = await connectAll(memberSessions);
+  const hAfter = await settled(ctx.harbour);
+  await closeAll(ctx.harbour, sockets);
 
-  const readRaw = async () => {
-    const s = await ctx.raw.stats({ gc: true });
-    return { heapUsed: s.heapUsed, rss: rssOf(ctx.raw.pid) };
-  };
-  const rBefore = await settled(readRaw);
+  const warmRoom = await rawRoom(ctx, 'd', warm);
+  await closeAll(ctx.raw, [warmRoom.trigger, ...warmRoom.members]);
+  const rBefore = await settled(ctx.raw);
   const room = await rawRoom(ctx, 'd', n);
-  const rAfter = await settled(readRaw);
+  const rAfter = await settled(ctx.raw);
   room.close();
 
   const per = (a: number, b: number) => (a - b) / n / 1024;
