@@ -30,3 +30,4 @@ export * from './complaint-flag';
 export * from './pending-signup';
 export * from './banner';
 export * from './pinned-post';
+export * from './session-record';

@@ -1,5 +1,6 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
+import { trusted } from 'mongoose';
 import { User, type UserDoc } from '../../models';
 import type { Services } from '../services';
 import type { SessionUser } from '../http/types';
@@ -44,18 +45,30 @@ export function toSessionUser(user: UserDoc): SessionUser {
   };
 }
 
+const SESSION_USER_FIELDS = {
+  displayName: 1,
+  siteRole: 1,
+  sessionEpoch: 1,
+  'totp.enabledAt': 1,
+  status: 1,
+  isStaff: 1,
+} as const;
+
+/** `loadSessionUser` for many at once: only the active accounts are in the map. */
+export async function loadSessionUsers(ids: readonly string[]): Promise<Map<string, SessionUser>> {
+  const valid = ids.filter((id) => /^[0-9a-f]{24}$/i.test(id));
+  if (valid.length === 0) return new Map();
+  const users = await User.find({ _id: trusted({ $in: valid }), status: 'active' })
+    .select(SESSION_USER_FIELDS)
+    .lean<UserDoc[]>();
+  return new Map(users.map((u) => [String(u._id), toSessionUser(u)]));
+}
+
 /** The user behind a session, or null when the account is gone or no longer active. */
 export async function loadSessionUser(id: string): Promise<SessionUser | null> {
   if (!/^[0-9a-f]{24}$/i.test(id)) return null;
   const user = await User.findOne({ _id: id, status: 'active' })
-    .select({
-      displayName: 1,
-      siteRole: 1,
-      sessionEpoch: 1,
-      'totp.enabledAt': 1,
-      status: 1,
-      isStaff: 1,
-    })
+    .select(SESSION_USER_FIELDS)
     .lean<UserDoc>();
   return user ? toSessionUser(user) : null;
 }

@@ -176,6 +176,19 @@ export function createAccountService(deps: Deps) {
       return held !== null;
     },
 
+    /** `requiresSecondFactor` for many people at once (one query): who holds a staff role. */
+    async staffAmong(userIds: readonly string[]): Promise<Set<string>> {
+      if (userIds.length === 0) return new Set();
+      const held = await Membership.find({
+        user: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }),
+        status: 'active',
+        roles: trusted({ $in: ['moderator', 'advocate'] }),
+      })
+        .select({ user: 1 })
+        .lean();
+      return new Set(held.map((m) => String(m.user)));
+    },
+
     /** Checks a TOTP or recovery code for this user; spends recovery codes and used steps. */
     async verifySecondFactor(userId: Types.ObjectId | string, code: string): Promise<boolean> {
       const user = await User.findById(userId).lean<UserDoc>();

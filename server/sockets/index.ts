@@ -3,12 +3,14 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { RequestHandler } from 'express';
 import type { SessionData } from 'express-session';
 import { Server, type Socket } from 'socket.io';
-import { loadSessionUser } from '../auth/passport';
+import { trusted } from 'mongoose';
+import { SessionRecord, type SessionRecordDoc } from '../../models';
+import { loadSessionUser, loadSessionUsers } from '../auth/passport';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { isAppError, ValidationError } from '../errors';
 import type { AppKit } from '../http/app-kit';
-import { actorForSession } from '../http/middleware/auth';
+import { actorForSession, actorFrom } from '../http/middleware/auth';
 import { zodIssues } from '../http/mount-routes';
 import { en } from '../i18n/en';
 import type { Services } from '../services';
@@ -26,8 +28,18 @@ const SESSION_RECHECK_MS = 2000;
  * a session that expired (idle or absolute limit) stops receiving live messages within this time.
  */
 export const SESSION_SWEEP_MS = 5000;
-/** Sockets the sweep re-checks at once (bounds its memory and database load). */
-const SWEEP_BATCH = 50;
+/** Sockets the sweep re-checks with one set of queries (bounds one query's size). */
+const SWEEP_BATCH = 500;
+
+/** connect-mongo keeps the session as JSON text by default. */
+function parseStoredSession(value: unknown): Partial<SessionData> | null {
+  try {
+    const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+    return parsed && typeof parsed === 'object' ? (parsed as Partial<SessionData>) : null;
+  } catch {
+    return null;
+  }
+}
 
 interface SocketState {
   userId: string;
@@ -189,24 +201,64 @@ export function createSocketServer(
 
   const handlers = new Map<string, SocketHandlerSpec>(handlerSpecs.map((h) => [h.event, h]));
 
-  // Expiry needs no event to happen: sweep the sockets whose sessions ended on their own. A few
-  // at a time, not all at once, so a sweep with a thousand members online does not put a
-  // thousand session and user reads in flight together; and never two sweeps at once.
+  // Expiry needs no event to happen: sweep the sockets whose sessions ended on their own (idle
+  // or absolute limit, an account no longer active, a staff role without its second factor).
+  // Sockets are re-checked in batches, each with three queries for the whole batch (sessions,
+  // users, staff roles) instead of three per socket; never two sweeps at once.
   let sweeping = false;
   const sweepSessions = async () => {
     const sockets = [...io.of('/').sockets.values()];
     for (let i = 0; i < sockets.length; i += SWEEP_BATCH) {
-      await Promise.all(
-        sockets.slice(i, i + SWEEP_BATCH).map(async (socket) => {
-          try {
-            if (socket.connected && !(await currentActor(socket))) socket.disconnect(true);
-          } catch (error: unknown) {
-            deps.log.error({ err: errorInfo(error) }, 'socket session sweep failed');
-          }
-        }),
-      );
+      try {
+        await recheckBatch(sockets.slice(i, i + SWEEP_BATCH));
+      } catch (error: unknown) {
+        deps.log.error({ err: errorInfo(error) }, 'socket session sweep failed');
+      }
     }
   };
+
+  /** The batch's sockets whose session, account or second factor no longer hold are closed. */
+  async function recheckBatch(batch: Socket[]): Promise<void> {
+    const states = batch.filter((s) => s.connected).map((s) => s.data as SocketState);
+    if (states.length === 0) return;
+    const userIds = [...new Set(states.map((s) => s.userId))];
+    const [records, users, staff] = await Promise.all([
+      SessionRecord.find({
+        _id: trusted({ $in: [...new Set(states.map((s) => s.sessionId))] }),
+        // As the store's own read: a session past its idle expiry is gone.
+        expires: trusted({ $gt: new Date() }),
+      }).lean<SessionRecordDoc[]>(),
+      loadSessionUsers(userIds),
+      services.accounts.staffAmong(userIds),
+    ]);
+    const sessions = new Map(records.map((r) => [r._id, parseStoredSession(r.session)]));
+    const now = Date.now();
+    for (const socket of batch) {
+      if (!socket.connected) continue;
+      const state = socket.data as SocketState;
+      const stored = sessions.get(state.sessionId);
+      const user = users.get(state.userId);
+      const passportUser = (stored as { passport?: { user?: unknown } } | null | undefined)
+        ?.passport?.user;
+      const actor =
+        stored && user && String(passportUser) === state.userId
+          ? actorFrom(
+              deps,
+              stored,
+              user,
+              user.siteRole === 'admin' || staff.has(user.id),
+              randomUUID(),
+              socket.handshake.address,
+            )
+          : null;
+      if (!actor || !actor.secondFactorDone) {
+        socket.disconnect(true);
+        continue;
+      }
+      state.actor = actor;
+      state.checkedAt = now;
+    }
+  }
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;

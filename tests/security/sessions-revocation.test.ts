@@ -1,6 +1,6 @@
 import { io as connectSocket, type Socket as ClientSocket } from 'socket.io-client';
 import request from 'supertest';
-import { Membership, type GroupDoc, type UserDoc } from '../../models';
+import { Membership, SessionRecord, User, type GroupDoc, type UserDoc } from '../../models';
 import { allRoutes } from '../../server/http/routes';
 import { SESSION_SWEEP_MS } from '../../server/sockets';
 import { actorFor, addMember, createGroup, createUser, TEST_PASSWORD } from '../helpers/factories';
@@ -192,6 +192,46 @@ describe('revocation stops live delivery at once', () => {
       .expect(303);
     expect((await member.get('/account').redirects(0)).status).toBe(200);
   });
+
+  it('the sweep ends silent sockets whose session is gone, whose account is no longer active, or whose new staff role needs a second factor — and only those', async () => {
+    const group = await createGroup();
+    const people = await Promise.all([createUser(), createUser(), createUser(), createUser()]);
+    for (const p of people) await addMember(p, group, ['member']);
+    const [sessionGone, suspended, madeModerator, untouched] = await Promise.all(
+      people.map(async (p) => {
+        const agent = await signIn(t.baseUrl, p.email, TEST_PASSWORD);
+        const socket = await socketFor(agent);
+        open.push(socket);
+        return { user: p, agent, socket, gone: disconnected(socket) };
+      }),
+    );
+    // Written straight to the database: no event tells the sockets, only the sweep can notice.
+    const sid = decodeURIComponent(sessionGone!.agent.cookie().split('=')[1] ?? '')
+      .slice(2)
+      .split('.')[0];
+    await SessionRecord.deleteOne({ _id: sid });
+    await User.updateOne({ _id: suspended!.user._id }, { $set: { status: 'suspended' } });
+    await Membership.updateOne(
+      { user: madeModerator!.user._id, group: group._id },
+      { $set: { roles: ['member', 'moderator'] } },
+    );
+    const within = (gone: Promise<string>) =>
+      Promise.race([
+        gone,
+        new Promise((r) => setTimeout(() => r('still connected'), SESSION_SWEEP_MS * 2 + 1000)),
+      ]);
+    const [a, b, c] = await Promise.all([
+      within(sessionGone!.gone),
+      within(suspended!.gone),
+      within(madeModerator!.gone),
+    ]);
+    expect([a, b, c]).toEqual([
+      'io server disconnect',
+      'io server disconnect',
+      'io server disconnect',
+    ]);
+    expect(untouched!.socket.connected).toBe(true);
+  }, 20_000);
 
   it('session expiry (absolute limit) disconnects a silent socket', async () => {
     const w = await world();

@@ -40,15 +40,39 @@ export async function actorForSession(
   requestId: string,
   ip: string | undefined,
 ): Promise<Actor | null> {
-  const now = deps.clock.now().getTime();
-  const expired =
+  if (sessionExpired(deps, s, user)) return null;
+  // Asked of the database only when it matters: no second factor on this session, and none set up.
+  const needsSecondFactor =
+    typeof s.secondFactorAt !== 'number' &&
+    !user.totpEnabled &&
+    (await services.accounts.requiresSecondFactor(user.id, user.siteRole));
+  return actorFrom(deps, s, user, needsSecondFactor, requestId, ip);
+}
+
+function sessionExpired(deps: Deps, s: Partial<SessionData>, user: SessionUser): boolean {
+  return (
     s.epoch !== user.sessionEpoch ||
     typeof s.loginAt !== 'number' ||
-    now - s.loginAt > deps.config.sessionAbsoluteMs;
-  if (expired) return null;
+    deps.clock.now().getTime() - s.loginAt > deps.config.sessionAbsoluteMs
+  );
+}
+
+/**
+ * The same decision as `actorForSession` when the caller already knows whether this person's
+ * roles require a second factor (`requiresSecondFactor`): the socket sweep asks that for a
+ * thousand people in one query.
+ */
+export function actorFrom(
+  deps: Deps,
+  s: Partial<SessionData>,
+  user: SessionUser,
+  requiresSecondFactor: boolean,
+  requestId: string,
+  ip: string | undefined,
+): Actor | null {
+  if (sessionExpired(deps, s, user)) return null;
   const secondFactorDone =
-    typeof s.secondFactorAt === 'number' ||
-    (!user.totpEnabled && !(await services.accounts.requiresSecondFactor(user.id, user.siteRole)));
+    typeof s.secondFactorAt === 'number' || (!user.totpEnabled && !requiresSecondFactor);
   return {
     kind: 'user',
     userId: new Types.ObjectId(user.id),
