@@ -371,6 +371,10 @@ export function createPostService(deps: Deps) {
         };
       }
       const now = clock.now();
+      // Read while the post is written (the wait shown to the author and who is told of the
+      // new queue item): one round trip less between the stored post and its answer.
+      const coverage = loadCoverage(group);
+      coverage.catch(() => undefined); // settled below, unless storing fails first
       let post: PostDoc;
       try {
         const created = await Post.create({
@@ -400,7 +404,7 @@ export function createPostService(deps: Deps) {
             if (String(again.group) !== String(group._id)) {
               throw new ConflictError(en.posts.errors.changed);
             }
-            return storedResult(group, again, false);
+            return storedResult(group, again, false, coverage);
           }
         }
         throw error;
@@ -416,7 +420,6 @@ export function createPostService(deps: Deps) {
       );
       // The post is stored: the queue notices and the author's answer (with the expected wait)
       // do not depend on each other.
-      const coverage = loadCoverage(group);
       const [, stored] = await Promise.all([
         afterQueued(actor, group, post, findings, { queue: true, threat: true }, coverage),
         storedResult(group, post, true, coverage),

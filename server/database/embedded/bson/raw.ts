@@ -48,3 +48,78 @@ export function cursorReply(
   ok.writeDoubleLE(1, 0);
   return docOf([element(0x03, 'cursor', cursor), element(0x01, 'ok', ok)]);
 }
+
+/**
+ * The byte length of a top-level element's value, read from its type without decoding it
+ * (BSON specification, element types). Throws on a type it does not know.
+ */
+function valueLength(buf: Buffer, type: number, at: number): number {
+  switch (type) {
+    case 0x01: // double
+    case 0x09: // UTC datetime
+    case 0x11: // timestamp
+    case 0x12: // int64
+      return 8;
+    case 0x02: // string
+    case 0x0d: // JavaScript code
+    case 0x0e: // symbol
+      return 4 + buf.readInt32LE(at);
+    case 0x03: // document
+    case 0x04: // array
+    case 0x0f: // code with scope
+      return buf.readInt32LE(at);
+    case 0x05: // binary
+      return 5 + buf.readInt32LE(at);
+    case 0x06: // undefined
+    case 0x0a: // null
+    case 0x7f: // max key
+    case 0xff: // min key
+      return 0;
+    case 0x07: // ObjectId
+      return 12;
+    case 0x08: // boolean
+      return 1;
+    case 0x0b: {
+      // regular expression: two C strings
+      const first = buf.indexOf(0, at);
+      return buf.indexOf(0, first + 1) + 1 - at;
+    }
+    case 0x0c: // DBPointer
+      return 4 + buf.readInt32LE(at) + 12;
+    case 0x10: // int32
+      return 4;
+    case 0x13: // decimal128
+      return 16;
+    default:
+      throw new Error(`unknown BSON element type 0x${type.toString(16)}`);
+  }
+}
+
+/**
+ * A document with only the top-level fields `keep` says yes to, copied byte for byte, in the
+ * stored order: a top-level projection (or the few fields a filter reads) without decoding and
+ * re-encoding the whole document.
+ */
+export function pickFields(doc: Buffer, keep: (name: string) => boolean): Buffer {
+  const end = doc.readInt32LE(0) - 1;
+  const parts: Buffer[] = [];
+  let size = 5;
+  let at = 4;
+  while (at < end) {
+    const start = at;
+    const type = doc[at] as number;
+    const nameEnd = doc.indexOf(0, at + 1);
+    const name = doc.toString('utf8', at + 1, nameEnd);
+    at = nameEnd + 1 + valueLength(doc, type, nameEnd + 1);
+    if (keep(name)) {
+      parts.push(doc.subarray(start, at));
+      size += at - start;
+    }
+  }
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let pos = 4;
+  for (const p of parts) pos += p.copy(out, pos);
+  out[pos] = 0;
+  return out;
+}

@@ -6,7 +6,8 @@
 import { Doc, canonicalKey, decode, encode, isPlainObject, toNumber } from '../bson/values';
 import { IndexSpec } from '../index/index';
 import { Plan, planQuery, scanIds } from '../index/planner';
-import { MatchContext, compileFilter } from '../query/match';
+import { pickFields } from '../bson/raw';
+import { MatchContext, compileFilter, filterFields } from '../query/match';
 import { sortDocs } from '../query/sort';
 import { Durable, JournalOp } from '../storage/types';
 import { Collection } from './collection';
@@ -35,9 +36,16 @@ export interface QueryOptions {
   sort?: unknown;
   skip?: number;
   limit?: number;
+  /**
+   * The caller uses only each hit's stored bytes (`buf`), not `doc`: candidates are decoded
+   * only as far as the filter and the sort read them (a page of posts with long bodies and
+   * histories is matched on a few small fields). `doc` then holds just those fields.
+   */
+  bytesOnly?: boolean;
 }
 
 export interface Hit {
+  /** The document, or with `bytesOnly` only the fields the filter and sort read. */
   doc: Doc;
   buf: Buffer;
   /** Array position matched (for `$` in updates and projections). */
@@ -205,12 +213,16 @@ export class Engine {
     const plan = this.plan(coll, f, opts.sort);
     const hasSort =
       opts.sort !== undefined && isPlainObject(opts.sort) && Object.keys(opts.sort).length > 0;
+    const read = opts.bytesOnly ? fieldsRead(f, hasSort ? opts.sort : undefined) : null;
+    const decodeFor = read
+      ? (buf: Buffer): Doc => (read.size === 0 ? {} : decode(pickFields(buf, (n) => read.has(n))))
+      : decode;
     const ordered = !hasSort || (plan.kind === 'ixscan' && plan.sorted);
     const stopAt = ordered && opts.limit ? (opts.skip ?? 0) + opts.limit : Infinity;
     const hits: Hit[] = [];
     const consider = (buf: Buffer | undefined): boolean => {
       if (!buf) return true;
-      const doc = decode(buf);
+      const doc = decodeFor(buf);
       const ctx: MatchContext = {};
       if (matcher(doc, ctx)) hits.push({ doc, buf, pos: ctx.pos });
       return hits.length < stopAt;
@@ -344,4 +356,12 @@ function wantsIdOrder(filter: Doc, sort: unknown): boolean {
   if (isPlainObject(sort) && Object.keys(sort)[0] === '_id') return true;
   const id = filter._id;
   return isPlainObject(id) && ['$gt', '$gte', '$lt', '$lte'].some((op) => op in id);
+}
+
+/** The top-level fields a filter and a sort read; null when the filter may read anything. */
+function fieldsRead(filter: Doc, sort: unknown): Set<string> | null {
+  const fields = filterFields(filter);
+  if (!fields) return null;
+  if (isPlainObject(sort)) for (const k of Object.keys(sort)) fields.add(k.split('.')[0] as string);
+  return fields;
 }

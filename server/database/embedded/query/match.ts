@@ -291,3 +291,27 @@ function andAll(ops: Doc): CandPred {
     .map(([k, v]) => compileOperator(k, v, ops));
   return (c, ctx) => preds.every((p) => p(c, ctx));
 }
+
+/**
+ * The top-level fields a filter reads, or null when it may read anything in the document
+ * (`$expr`). With it, a read decodes only those fields of each candidate (see Engine.query).
+ */
+export function filterFields(
+  filter: Doc | undefined | null,
+  out: Set<string> = new Set(),
+): Set<string> | null {
+  if (!filter) return out;
+  for (const [key, cond] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or' || key === '$nor') {
+      if (!Array.isArray(cond)) return null;
+      for (const c of cond) if (!isPlainObject(c) || filterFields(c, out) === null) return null;
+    } else if (key === '$comment') {
+      continue;
+    } else if (key.startsWith('$')) {
+      return null;
+    } else {
+      out.add(key.split('.')[0] as string);
+    }
+  }
+  return out;
+}

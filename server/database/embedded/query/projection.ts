@@ -156,3 +156,34 @@ function applySpecial(out: Doc, doc: Doc, path: string, v: unknown, pos?: number
     else delete out[path];
   }
 }
+
+/**
+ * For a projection of top-level fields only, all kept or all left out (with `_id` either way),
+ * which fields of a stored document it returns; null for anything else (paths, operators,
+ * values), which goes through the full projector. Lets find() copy the kept fields' bytes
+ * instead of decoding and re-encoding each document (see `pickFields`).
+ */
+export function topLevelProjection(
+  raw: Doc | undefined | null,
+): ((name: string) => boolean) | null {
+  if (!raw) return null;
+  const entries = Object.entries(raw);
+  if (entries.length === 0) return null;
+  let inclusion: boolean | undefined;
+  let keepId = true;
+  const fields = new Set<string>();
+  for (const [k, v] of entries) {
+    if (!isFlag(v) || k.includes('.') || k.startsWith('$')) return null;
+    if (k === '_id') {
+      keepId = isTruthy(v);
+      continue;
+    }
+    const incl = isTruthy(v);
+    if (inclusion !== undefined && inclusion !== incl) return null; // refused by compileProjection
+    inclusion = incl;
+    fields.add(k);
+  }
+  if (inclusion === undefined) return keepId ? (n) => n === '_id' : (n) => n !== '_id';
+  if (inclusion) return (n) => (n === '_id' ? keepId : fields.has(n));
+  return (n) => (n === '_id' ? keepId : !fields.has(n));
+}

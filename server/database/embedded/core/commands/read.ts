@@ -1,11 +1,11 @@
 /** find, getMore, killCursors, count, distinct, aggregate, explain. */
 import { Double, Int32, Long } from 'bson';
-import { cursorReply } from '../../bson/raw';
+import { cursorReply, pickFields } from '../../bson/raw';
 import { getPath } from '../../bson/paths';
 import { Doc, bsonTypeOf, canonicalKey, encode, isPlainObject, toNumber } from '../../bson/values';
 import { Plan } from '../../index/planner';
 import { runPipeline, stageName } from '../../query/aggregate';
-import { compileProjection } from '../../query/projection';
+import { compileProjection, topLevelProjection } from '../../query/projection';
 import { Collection } from '../collection';
 import { CursorRegistry } from '../cursors';
 import type { Engine } from '../engine';
@@ -45,14 +45,25 @@ function findDocs(engine: Engine, db: string, cmd: Doc): { coll?: Collection; do
   if (skip !== undefined && skip < 0) throw badValue('skip value must be non-negative');
   const rawLimit = optNumber(cmd.limit, 'limit');
   const limit = rawLimit ? Math.abs(rawLimit) : undefined;
-  const projection = compileProjection(isPlainObject(cmd.projection) ? cmd.projection : undefined);
+  const spec = isPlainObject(cmd.projection) ? cmd.projection : undefined;
+  const projection = compileProjection(spec);
   if (isPlainObject(cmd.sort) && Object.values(cmd.sort).some((v) => isPlainObject(v))) {
     throw badValue('$meta sort is not supported');
   }
-  const hits = engine.query(coll, filterOf(cmd.filter), { sort: cmd.sort, skip, limit });
-  const docs = projection
-    ? hits.map((h) => encode(projection(h.doc, h.pos)))
-    : hits.map((h) => h.buf);
+  // Top-level fields kept or left out: copied from the stored bytes, nothing decoded for it.
+  const keep = projection ? topLevelProjection(spec) : null;
+  const bytesOnly = !projection || keep !== null;
+  const hits = engine.query(coll, filterOf(cmd.filter), {
+    sort: cmd.sort,
+    skip,
+    limit,
+    bytesOnly,
+  });
+  const docs = keep
+    ? hits.map((h) => pickFields(h.buf, keep))
+    : projection
+      ? hits.map((h) => encode(projection(h.doc, h.pos)))
+      : hits.map((h) => h.buf);
   return { coll, docs };
 }
 
@@ -170,12 +181,30 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Buffer | Doc {
       'The $changeStream stage is only supported on replica sets',
     );
   }
-  const input = engine.query(coll, filter, { sort, limit }).map((h) => h.doc);
+  // countDocuments ($match then one $group counting into a constant key) reads no field of the
+  // documents it counts: they are matched without being decoded whole.
+  const countOnly = rest.length === 1 && isCountGroup(rest[0]);
+  const input = engine.query(coll, filter, { sort, limit, bytesOnly: countOnly }).map((h) => h.doc);
   const out = runPipeline(input, rest, {
     find: (other, f) => engine.query(engine.collection(db, other), f).map((h) => h.doc),
     vars: { NOW: engine.now() },
   });
   return cursorOf(engine, `${db}.${name}`, out.map(encode), cmd.cursor);
+}
+
+/** `{ $group: { _id: <constant>, n: { $sum: 1 } } }`, as the driver's countDocuments sends it. */
+function isCountGroup(stage: Doc | undefined): boolean {
+  const group = stage?.$group;
+  if (!isPlainObject(group) || Object.keys(stage as Doc).length !== 1) return false;
+  const id = group._id;
+  if (typeof id === 'string' || isPlainObject(id) || Array.isArray(id)) return false;
+  const accumulators = Object.entries(group).filter(([k]) => k !== '_id');
+  return (
+    accumulators.length === 1 &&
+    accumulators.every(
+      ([, v]) => isPlainObject(v) && Object.keys(v).length === 1 && toNumber(v.$sum) === 1,
+    )
+  );
 }
 
 export const READ_COMMANDS: Record<string, CommandHandler> = {
@@ -241,7 +270,11 @@ export const READ_COMMANDS: Record<string, CommandHandler> = {
       n = Math.max((coll?.docs.size ?? 0) - (skip ?? 0), 0);
       if (limit) n = Math.min(n, Math.abs(limit));
     } else {
-      n = engine.query(coll, filter, { skip, limit: limit ? Math.abs(limit) : undefined }).length;
+      n = engine.query(coll, filter, {
+        skip,
+        limit: limit ? Math.abs(limit) : undefined,
+        bytesOnly: true,
+      }).length;
     }
     return { n: new Int32(n), ok: new Double(1) };
   },
