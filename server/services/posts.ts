@@ -343,7 +343,15 @@ export function createPostService(deps: Deps) {
      * Stores a post or reply as pending (after screening), then acknowledges. A retried submit
      * with the same idempotency key returns the stored post, never a second one.
      */
-    async submitPost(actor: Actor, input: SubmitPostInput): Promise<StoreResult> {
+    /**
+     * Stores a member's post for review. Resolves once the moderators' notices are written too;
+     * `onStored` hears the answer as soon as the post itself is durable (what the author waits for).
+     */
+    async submitPost(
+      actor: Actor,
+      input: SubmitPostInput,
+      opts: { onStored?: (result: StoreResult) => void } = {},
+    ): Promise<StoreResult> {
       const access = await requireGroupAccess(clock, actor, input.group, 'participate');
       const { group } = access;
       // A retry with the same idempotency key meets the unique (author, key) index at insert and
@@ -420,9 +428,11 @@ export function createPostService(deps: Deps) {
       );
       // The post is stored: the queue notices and the author's answer (with the expected wait)
       // do not depend on each other.
+      const answer = storedResult(group, post, true, coverage);
+      if (opts.onStored) void answer.then(opts.onStored, () => undefined);
       const [, stored] = await Promise.all([
         afterQueued(actor, group, post, findings, { queue: true, threat: true }, coverage),
-        storedResult(group, post, true, coverage),
+        answer,
       ]);
       return stored;
     },

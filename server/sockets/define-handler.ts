@@ -15,6 +15,12 @@ export interface SocketHandlerInput<T> {
   services: Services;
   /** Make this socket join or leave rooms the services decided it may see. */
   rooms: { join(room: string): void; leave(room: string): void };
+  /**
+   * Acknowledge success now, with this data, while the handler finishes what need not hold up
+   * the caller (a submit is answered once the post is stored; the moderators' notices follow).
+   * A later failure is then logged, not sent.
+   */
+  acknowledge(data: unknown): void;
 }
 
 export interface SocketHandlerSpec<S extends z.ZodType = z.ZodType> {

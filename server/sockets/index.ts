@@ -326,7 +326,12 @@ export function createSocketServer(
     payload: unknown,
     ack: AckFn | null,
   ): Promise<void> {
-    const reply = ack ?? (() => undefined);
+    let answered = false;
+    const reply = (a: Ack): void => {
+      if (answered) return;
+      answered = true;
+      ack?.(a);
+    };
     const life = lifecycleOf(io);
     life.running += 1;
     try {
@@ -351,9 +356,17 @@ export function createSocketServer(
           join: (room) => void socket.join(room),
           leave: (room) => void socket.leave(room),
         },
+        acknowledge: (early) => reply({ ok: true, data: early ?? null }),
       });
       reply({ ok: true, data: data ?? null });
     } catch (error) {
+      if (answered) {
+        deps.log.error(
+          { event: spec.event, err: errorInfo(error) },
+          'socket handler failed after its answer',
+        );
+        return;
+      }
       if (isAppError(error)) {
         reply({
           ok: false,

@@ -23,7 +23,9 @@ export const postHandlers = [
     event: 'post:submit',
     schema: submitPostSchema,
     rateLimit: 'submit',
-    handle: ({ actor, input, services }) => services.posts.submitPost(actor, input),
+    // Answered as soon as the post is stored; the moderators' notices are written after.
+    handle: ({ actor, input, services, acknowledge }) =>
+      services.posts.submitPost(actor, input, { onStored: acknowledge }),
   }),
   defineHandler({
     event: 'post:edit',

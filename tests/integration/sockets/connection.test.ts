@@ -12,6 +12,8 @@ import {
   type TestApp,
 } from '../../helpers/test-app';
 
+let releaseEarly: () => void = () => undefined;
+
 /** Handlers standing in for the areas' real ones, to drive the dispatcher. */
 const handlers = [
   defineHandler({
@@ -33,6 +35,17 @@ const handlers = [
     schema: z.object({}),
     async handle() {
       throw new Error('internal detail that must not leak');
+    },
+  }),
+  defineHandler({
+    event: 'test:early',
+    schema: z.object({}),
+    async handle({ acknowledge }) {
+      acknowledge({ stored: true });
+      await new Promise<void>((resolve) => {
+        releaseEarly = resolve;
+      });
+      throw new Error('a follow-up failed after the answer');
     },
   }),
   defineHandler({
@@ -135,6 +148,21 @@ describe('event dispatch', () => {
     const invalid = await call(socket, 'test:echo', { text: 'x'.repeat(50) });
     expect(invalid.ok).toBe(false);
     if (!invalid.ok) expect(invalid.error.code).toBe('validation_failed');
+  });
+
+  it('a handler may answer before it finishes; a failure after the answer is not sent', async () => {
+    const user = await createUser();
+    const { socket } = await connected(user.email);
+    const answers: unknown[] = [];
+    socket.emit('test:early', {}, (a: unknown) => answers.push(a));
+    const until = Date.now() + 5000;
+    while (answers.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    // Answered while the handler is still at work.
+    expect(answers).toEqual([{ ok: true, data: { stored: true } }]);
+    releaseEarly();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answers).toHaveLength(1);
+    expect(socket.connected).toBe(true);
   });
 
   it('passes typed errors through and hides unknown ones', async () => {
