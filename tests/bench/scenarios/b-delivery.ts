@@ -53,15 +53,20 @@ async function clusterApprovals(
   }
 }
 
+const WARM_UP = 10;
+
 export async function scenarioB(ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
   const { samples } = ctx.sizes;
   for (const size of ctx.sizes.groups) {
     ctx.log(`B: group of ${size}: seeding, signing in, connecting`);
     const online = await onlineGroup(ctx, size);
+    // A few rounds first on both sides (compiled code paths, connection pools), not counted.
+    await harbourApprovals(online, WARM_UP);
     const h = await harbourApprovals(online, samples);
     online.close();
     const room = await rawRoom(ctx, `b-${size}`, size);
+    await rawBroadcasts(room, WARM_UP, h.payload);
     const r = await rawBroadcasts(room, samples, h.payload);
     room.close();
     const hAll = summarize(h.all);
