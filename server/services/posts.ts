@@ -556,13 +556,22 @@ export function createPostService(deps: Deps) {
       const viewerId = String(actor.userId);
       const rules = rulesOf(group);
       const ownViews = own.map((p) => presentOwnPost(p, rules, names));
-      const threads: ThreadView[] = page.map((p) => ({
-        post: presentMemberPost(p, authors, viewerId, names),
-        replies: replies
-          .filter((r) => String(r.parent) === String(p._id))
-          .map((r) => presentMemberPost(r, authors, viewerId, names)),
-        ownReplies: ownViews.filter((o) => o.parentId === String(p._id)),
-      }));
+      // Replies by thread, in one pass (not every reply compared with every thread).
+      const repliesOf = new Map<string, MemberPostView[]>();
+      for (const r of replies) {
+        const key = String(r.parent);
+        const list = repliesOf.get(key) ?? [];
+        list.push(presentMemberPost(r, authors, viewerId, names));
+        repliesOf.set(key, list);
+      }
+      const threads: ThreadView[] = page.map((p) => {
+        const id = String(p._id);
+        return {
+          post: presentMemberPost(p, authors, viewerId, names),
+          replies: repliesOf.get(id) ?? [],
+          ownReplies: ownViews.filter((o) => o.parentId === id),
+        };
+      });
       const myReactions: Record<string, ReactionKind[]> = {};
       for (const r of reactions) (myReactions[String(r.post)] ??= []).push(r.kind);
       const oldest = page[0];
