@@ -225,8 +225,8 @@ export function createSocketServer(
     const [records, users, staff] = await Promise.all([
       SessionRecord.find({
         _id: trusted({ $in: [...new Set(states.map((s) => s.sessionId))] }),
-        // As the store's own read: a session past its idle expiry is gone.
-        expires: trusted({ $gt: new Date() }),
+        // As the store's own read (connect-mongo's get): a session past its expiry is gone.
+        $or: [{ expires: trusted({ $exists: false }) }, { expires: trusted({ $gt: new Date() }) }],
       }).lean<SessionRecordDoc[]>(),
       loadSessionUsers(userIds),
       services.accounts.staffAmong(userIds),
