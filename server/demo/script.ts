@@ -86,6 +86,8 @@ interface Line {
 interface Thread extends Line {
   replies: Line[];
   hearts?: string[];
+  /** One of the default topics (server/services/topic-list.ts), or none. */
+  topic?: 'treatment' | 'everyday-life' | 'celebrations' | 'off-topic';
 }
 
 /** Seven days, oldest first. */
@@ -102,6 +104,7 @@ export const WEEK: Thread[][] = [
     },
     {
       author: 'orla',
+      topic: 'treatment',
       body: 'Scan day tomorrow. The scanxiety is real. Anyone else find the waiting for results worse than the scan itself?',
       replies: [
         {
@@ -123,6 +126,7 @@ export const WEEK: Thread[][] = [
   [
     {
       author: 'sinead',
+      topic: 'celebrations',
       body: 'Small win: I walked to the end of the pier and back today for the first time since March. Slowly, but I did it.',
       replies: [
         { author: 'lorraine', body: 'That is not a small win at all. Well done you!' },
@@ -132,6 +136,7 @@ export const WEEK: Thread[][] = [
     },
     {
       author: 'helen',
+      topic: 'everyday-life',
       body: 'Does anyone have tips for explaining stage 4 to a nine-year-old? My daughter has started asking questions and I want to be honest without frightening her.',
       replies: [
         {
@@ -152,6 +157,7 @@ export const WEEK: Thread[][] = [
   [
     {
       author: 'bernie',
+      topic: 'treatment',
       body: 'Fatigue is flattening me this cycle. What gets you through the afternoons?',
       replies: [
         {
@@ -167,6 +173,7 @@ export const WEEK: Thread[][] = [
   [
     {
       author: 'orla',
+      topic: 'celebrations',
       body: 'Results are in: stable! Stable is my favourite word. Thank you all for the messages last week.',
       replies: [
         { author: 'sinead', body: 'STABLE! Delighted for you Orla.' },
@@ -195,6 +202,7 @@ export const WEEK: Thread[][] = [
     },
     {
       author: 'rita',
+      topic: 'off-topic',
       body: 'Rambling as usual: the garden centre had hellebores on offer so I bought four. Something to look forward to in February.',
       replies: [
         {
@@ -207,6 +215,7 @@ export const WEEK: Thread[][] = [
   [
     {
       author: 'aisling',
+      topic: 'everyday-life',
       body: 'Reminder that the online relaxation session is on Thursday evening. The last one was lovely, even for sceptics like me.',
       replies: [{ author: 'pauline', body: 'I will be there with my cup of tea.' }],
     },

@@ -167,11 +167,17 @@ export async function seedDemo(
   };
 
   let approved = 0;
-  async function publish(author: string, body: string, parentId?: string): Promise<string> {
+  async function publish(
+    author: string,
+    body: string,
+    parentId?: string,
+    topic?: string,
+  ): Promise<string> {
     const stored = await services.posts.submitPost(who(author), {
       group: group.slug,
       body,
       parentId,
+      topic,
       idempotencyKey: key(),
       acknowledgedFindings: true,
     });
@@ -186,7 +192,7 @@ export async function seedDemo(
   for (const [dayIndex, day] of WEEK.entries()) {
     clock.set(dayAt(7 - dayIndex, 9.5));
     for (const thread of day) {
-      const id = await publish(thread.author, thread.body);
+      const id = await publish(thread.author, thread.body, undefined, thread.topic);
       for (const reply of thread.replies) {
         clock.advance(37 * 60_000);
         await publish(reply.author, reply.body, id);

@@ -65,6 +65,14 @@ it('builds a group with staff, members, a week of conversation and a queue of ev
     24,
   );
   expect(await Reaction.countDocuments({})).toBeGreaterThan(20);
+  // Threads carry topics, so the topic filter has something to show.
+  const topics = await Post.distinct('topic', { parent: null, status: 'approved' });
+  expect(topics.filter(Boolean).sort()).toEqual([
+    'celebrations',
+    'everyday-life',
+    'off-topic',
+    'treatment',
+  ]);
   const emails = (await User.find({}).select({ email: 1 }).lean()).map((u) => u.email);
   expect(emails.every((e) => e.endsWith('@demo.harbour.invalid'))).toBe(true);
 }, 60_000);
