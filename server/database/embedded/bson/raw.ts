@@ -96,30 +96,47 @@ function valueLength(buf: Buffer, type: number, at: number): number {
 }
 
 /**
- * A document with only the top-level fields `keep` says yes to, copied byte for byte, in the
- * stored order: a top-level projection (or the few fields a filter reads) without decoding and
+ * Which top-level fields `pickFields` copies: the listed ones, or all but the listed ones. Names
+ * are held as their UTF-8 bytes read as latin1, so a stored name is compared without decoding it.
+ */
+export interface FieldPick {
+  names: Set<string>;
+  keepListed: boolean;
+}
+
+export function fieldPick(names: Iterable<string>, keepListed: boolean): FieldPick {
+  const bytes = new Set<string>();
+  for (const n of names) bytes.add(Buffer.from(n, 'utf8').toString('latin1'));
+  return { names: bytes, keepListed };
+}
+
+/**
+ * A document with only the top-level fields `pick` selects, copied byte for byte, in the stored
+ * order: a top-level projection (or the few fields a filter reads) without decoding and
  * re-encoding the whole document.
  */
-export function pickFields(doc: Buffer, keep: (name: string) => boolean): Buffer {
+export function pickFields(doc: Buffer, pick: FieldPick): Buffer {
   const end = doc.readInt32LE(0) - 1;
-  const parts: Buffer[] = [];
+  const kept: number[] = []; // start, end, start, end…
   let size = 5;
   let at = 4;
   while (at < end) {
     const start = at;
     const type = doc[at] as number;
     const nameEnd = doc.indexOf(0, at + 1);
-    const name = doc.toString('utf8', at + 1, nameEnd);
+    const listed = pick.names.has(doc.toString('latin1', at + 1, nameEnd));
     at = nameEnd + 1 + valueLength(doc, type, nameEnd + 1);
-    if (keep(name)) {
-      parts.push(doc.subarray(start, at));
+    if (listed === pick.keepListed) {
+      kept.push(start, at);
       size += at - start;
     }
   }
   const out = Buffer.allocUnsafe(size);
   out.writeInt32LE(size, 0);
   let pos = 4;
-  for (const p of parts) pos += p.copy(out, pos);
+  for (let k = 0; k < kept.length; k += 2) {
+    pos += doc.copy(out, pos, kept[k] as number, kept[k + 1] as number);
+  }
   out[pos] = 0;
   return out;
 }

@@ -6,7 +6,7 @@
 import { Doc, canonicalKey, decode, encode, isPlainObject, toNumber } from '../bson/values';
 import { IndexSpec } from '../index/index';
 import { Plan, planQuery, scanIds } from '../index/planner';
-import { pickFields } from '../bson/raw';
+import { fieldPick, pickFields } from '../bson/raw';
 import { MatchContext, compileFilter, filterFields } from '../query/match';
 import { sortDocs } from '../query/sort';
 import { Durable, JournalOp } from '../storage/types';
@@ -214,8 +214,9 @@ export class Engine {
     const hasSort =
       opts.sort !== undefined && isPlainObject(opts.sort) && Object.keys(opts.sort).length > 0;
     const read = opts.bytesOnly ? fieldsRead(f, hasSort ? opts.sort : undefined) : null;
+    const pick = read && read.size > 0 ? fieldPick(read, true) : null;
     const decodeFor = read
-      ? (buf: Buffer): Doc => (read.size === 0 ? {} : decode(pickFields(buf, (n) => read.has(n))))
+      ? (buf: Buffer): Doc => (pick ? decode(pickFields(buf, pick)) : {})
       : decode;
     const ordered = !hasSort || (plan.kind === 'ixscan' && plan.sorted);
     const stopAt = ordered && opts.limit ? (opts.skip ?? 0) + opts.limit : Infinity;

@@ -1,5 +1,6 @@
 /** find() projections: inclusion, exclusion, `a.$`, $slice, $elemMatch and expressions. */
 import { Doc, clone, isPlainObject, isTruthy, toNumber, isNumber } from '../bson/values';
+import { fieldPick, type FieldPick } from '../bson/raw';
 import { CommandError } from '../core/errors';
 import { evaluate } from './expr';
 import { compileFilter } from './match';
@@ -163,9 +164,7 @@ function applySpecial(out: Doc, doc: Doc, path: string, v: unknown, pos?: number
  * values), which goes through the full projector. Lets find() copy the kept fields' bytes
  * instead of decoding and re-encoding each document (see `pickFields`).
  */
-export function topLevelProjection(
-  raw: Doc | undefined | null,
-): ((name: string) => boolean) | null {
+export function topLevelProjection(raw: Doc | undefined | null): FieldPick | null {
   if (!raw) return null;
   const entries = Object.entries(raw);
   if (entries.length === 0) return null;
@@ -183,7 +182,8 @@ export function topLevelProjection(
     inclusion = incl;
     fields.add(k);
   }
-  if (inclusion === undefined) return keepId ? (n) => n === '_id' : (n) => n !== '_id';
-  if (inclusion) return (n) => (n === '_id' ? keepId : fields.has(n));
-  return (n) => (n === '_id' ? keepId : !fields.has(n));
+  // `{ _id: 1 }` alone keeps only the _id; `{ _id: 0 }` alone everything else.
+  if (inclusion === undefined) return fieldPick(['_id'], keepId);
+  if (inclusion) return fieldPick(keepId ? [...fields, '_id'] : fields, true);
+  return fieldPick(keepId ? fields : [...fields, '_id'], false);
 }
