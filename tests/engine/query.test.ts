@@ -111,6 +111,15 @@ describe('find options', () => {
       { projection: { pets: 0, tags: 0, _id: 0 } },
     );
     expect(exc).toEqual({ name: 'bob', age: 25, nick: null });
+    // Kept fields come in the document's order whatever the projection's order (as in MongoDB),
+    // from stored bytes (top-level fields) and through the projector (paths) alike.
+    const plain = await coll.findOne({ _id: 1 as never }, { projection: { email: 1, name: 1 } });
+    expect(Object.keys(plain ?? {})).toEqual(['_id', 'name', 'email']);
+    const paths = await coll.findOne(
+      { _id: 1 as never },
+      { projection: { email: 1, 'pets.kind': 1, name: 1 } },
+    );
+    expect(Object.keys(paths ?? {})).toEqual(['_id', 'name', 'pets', 'email']);
   });
 
   test('$slice, $elemMatch and positional projections', async () => {

@@ -93,13 +93,9 @@ const PROJECTIONS: Array<Document | undefined> = [
   { 'a.x': 1 }, // a path: the whole-document projector
 ];
 
-/**
- * Top-level fields in name order: an inclusion projection returns a document's fields in the
- * document's order (as MongoDB does) from bytes, in the projection's order from the projector.
- */
+/** A document as canonical Extended JSON (types and field order kept). */
 function canonical(doc: Document): string {
-  const sorted = Object.fromEntries(Object.entries(doc).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return EJSON.stringify(sorted, { relaxed: false });
+  return EJSON.stringify(doc, { relaxed: false });
 }
 
 /** BSON types kept as they are stored (no Int64 turned into a number). */

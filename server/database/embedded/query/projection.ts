@@ -97,17 +97,17 @@ function include(v: unknown, tree: Tree, root: Doc): unknown {
     return v.filter((e) => isPlainObject(e) || Array.isArray(e)).map((e) => include(e, tree, root));
   if (!isPlainObject(v)) return undefined;
   const out: Doc = {};
-  for (const [k, sub] of Object.entries(tree)) {
-    if (isPlainObject(sub) && '__expr' in sub) {
-      out[k] = evaluate(sub.__expr, root);
-      continue;
-    }
-    if (!(k in v)) continue;
-    if (sub === true) out[k] = clone(v[k]);
-    else if (isPlainObject(sub)) {
-      const r = include(v[k], sub as Tree, root);
+  // Kept fields come in the document's order (as in MongoDB), computed ones after them.
+  for (const [k, x] of Object.entries(v)) {
+    const sub = tree[k];
+    if (sub === true) out[k] = clone(x);
+    else if (isPlainObject(sub) && !('__expr' in sub)) {
+      const r = include(x, sub as Tree, root);
       if (r !== undefined) out[k] = r;
     }
+  }
+  for (const [k, sub] of Object.entries(tree)) {
+    if (isPlainObject(sub) && '__expr' in sub) out[k] = evaluate(sub.__expr, root);
   }
   return out;
 }
