@@ -235,6 +235,9 @@ async function tearJournalTail(dataDir: string): Promise<void> {
     records.push(end);
     end = next;
   }
+  // A segment the kill caught before its header was written has no record to copy from (the
+  // engine must and does start from it anyway): nothing to tear this round.
+  if (records.length === 0) return;
   // Copy a prefix of a real record whose missing rest holds a non-zero byte: the space it lands
   // in is zero-filled, and a prefix completed by zeros into the very same record (a segment
   // header ends in zero bytes) would not be torn at all.
