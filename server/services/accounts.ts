@@ -70,6 +70,9 @@ export async function replacePassword(
  * Accounts: first-run set-up, sign-in checks, password changes, the second factor and sessions.
  * There is no open registration: people arrive through the set-up link or an invitation.
  */
+/** Roles whose holders must use a second factor (as must administrators). */
+const STAFF_ROLES: Array<'moderator' | 'advocate'> = ['moderator', 'advocate'];
+
 export function createAccountService(deps: Deps) {
   const { config, clock, events } = deps;
   const hashOpts = { pepper: config.passwordPepper, cost: config.bcryptCost };
@@ -171,22 +174,27 @@ export function createAccountService(deps: Deps) {
       const held = await Membership.exists({
         user: new Types.ObjectId(String(userId)),
         status: 'active',
-        roles: trusted({ $in: ['moderator', 'advocate'] }),
+        roles: trusted({ $in: STAFF_ROLES }),
       });
       return held !== null;
     },
 
-    /** `requiresSecondFactor` for many people at once (one query): who holds a staff role. */
-    async staffAmong(userIds: readonly string[]): Promise<Set<string>> {
-      if (userIds.length === 0) return new Set();
+    /** `requiresSecondFactor` for many people at once (one query): the ids that need one. */
+    async secondFactorRequiredAmong(
+      people: ReadonlyArray<{ id: string; siteRole: string }>,
+    ): Promise<Set<string>> {
+      const required = new Set(people.filter((p) => p.siteRole === 'admin').map((p) => p.id));
+      const others = people.filter((p) => !required.has(p.id));
+      if (others.length === 0) return required;
       const held = await Membership.find({
-        user: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }),
+        user: trusted({ $in: others.map((p) => new Types.ObjectId(p.id)) }),
         status: 'active',
-        roles: trusted({ $in: ['moderator', 'advocate'] }),
+        roles: trusted({ $in: STAFF_ROLES }),
       })
         .select({ user: 1 })
         .lean();
-      return new Set(held.map((m) => String(m.user)));
+      for (const m of held) required.add(String(m.user));
+      return required;
     },
 
     /** Checks a TOTP or recovery code for this user; spends recovery codes and used steps. */

@@ -19,7 +19,7 @@ import {
 } from './moderation-common';
 import { createNotifications } from './notifications';
 import { FORMER_MEMBER } from '../presenters/posts';
-import { displayNames } from './posts';
+import { displayNames, ruleLabels } from './posts';
 import { auditReason } from './stats';
 
 /**
@@ -121,7 +121,7 @@ export function createModerationService(deps: Deps) {
           id: String(group._id),
           slug: group.slug,
           name: group.name,
-          rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          rules: ruleLabels(group),
         },
         post: {
           id: String(post._id),

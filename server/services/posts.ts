@@ -181,7 +181,8 @@ function viewerFacts(actor: Actor, access: GroupAccess): ViewerFacts {
   return { userId: String(actor.userId), isMember: true, isModerator: access.isModerator };
 }
 
-function rulesOf(group: GroupDoc) {
+/** A group's rules as the views cite them (id and title). */
+export function ruleLabels(group: Pick<GroupDoc, 'rules'>) {
   return (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
 }
 
@@ -260,7 +261,7 @@ export function createPostService(deps: Deps) {
       groupId,
       postId: String(post._id),
       authorId: String(actor.userId),
-      view: presentOwnPost(post, rulesOf(group), topicNames(group)),
+      view: presentOwnPost(post, ruleLabels(group), topicNames(group)),
     });
     deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
     const data = { groupSlug: group.slug, groupName: group.name };
@@ -306,7 +307,7 @@ export function createPostService(deps: Deps) {
     created: boolean,
     coverage?: Promise<Coverage>,
   ): Promise<Extract<StoreResult, { status: 'stored' }>> {
-    const view = presentOwnPost(post, rulesOf(group), topicNames(group));
+    const view = presentOwnPost(post, ruleLabels(group), topicNames(group));
     return {
       status: 'stored',
       created,
@@ -486,7 +487,7 @@ export function createPostService(deps: Deps) {
         authorId: String(actor.userId),
       });
       deps.events.emit('queue.changed', { groupId, postId: String(post._id) });
-      return presentOwnPost(updated, rulesOf(access.group), topicNames(access.group));
+      return presentOwnPost(updated, ruleLabels(access.group), topicNames(access.group));
     },
 
     /** A page of threads (newest activity last), with the viewer's own waiting posts in place. */
@@ -554,7 +555,7 @@ export function createPostService(deps: Deps) {
           .lean(),
       ]);
       const viewerId = String(actor.userId);
-      const rules = rulesOf(group);
+      const rules = ruleLabels(group);
       const ownViews = own.map((p) => presentOwnPost(p, rules, names));
       // Replies by thread, in one pass (not every reply compared with every thread).
       const repliesOf = new Map<string, MemberPostView[]>();

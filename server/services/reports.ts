@@ -21,7 +21,7 @@ import {
   type ReportItemView,
 } from './moderation-common';
 import { createNotifications } from './notifications';
-import { displayNames, visibleToMembers } from './posts';
+import { displayNames, ruleLabels, visibleToMembers } from './posts';
 
 /**
  * Members' reports of published posts (one per post and reporter; the reporter is never named)
@@ -157,7 +157,7 @@ export function createReportService(deps: Deps) {
           id: String(group._id),
           slug: group.slug,
           name: group.name,
-          rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          rules: ruleLabels(group),
         },
         items,
         hidden: hiddenPosts.map((p) => ({
@@ -218,7 +218,7 @@ export function createReportService(deps: Deps) {
       return {
         slug: group.slug,
         name: group.name,
-        rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+        rules: ruleLabels(group),
       };
     },
   };

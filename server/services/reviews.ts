@@ -24,7 +24,7 @@ import { isCovered } from './coverage';
 import { loadCoverage } from './coverage-load';
 import { requireGroupAccess, type GroupAccess } from './group-access';
 import { createNotifications } from './notifications';
-import { displayNames } from './posts';
+import { displayNames, ruleLabels } from './posts';
 import { topicNames, topicsOf, type Topic } from './topic-list';
 
 /**
@@ -73,7 +73,7 @@ export function createReviewService(deps: Deps) {
   /** Loads a post for a moderator of its group; 404 for everyone else (and for missing posts). */
   /** The author's own view of a post just decided, for their live update. */
   function ownViewOf(post: PostDoc, group: GroupDoc) {
-    const rules = (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
+    const rules = ruleLabels(group);
     return presentOwnPost(post, rules, topicNames(group));
   }
 
@@ -355,7 +355,7 @@ export function createReviewService(deps: Deps) {
           id: String(group._id),
           slug: group.slug,
           name: group.name,
-          rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          rules: ruleLabels(group),
           topics: topicsOf(group),
         },
         items: posts.map((p) => presentQueueItem(p, ctx)),

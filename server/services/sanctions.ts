@@ -15,7 +15,7 @@ import { auditReason } from './stats';
 import { DEFAULT_HOURS, formatLocal } from './business-hours';
 import { requireGroupAccess } from './group-access';
 import { createNotifications } from './notifications';
-import { displayNames } from './posts';
+import { displayNames, ruleLabels } from './posts';
 
 /**
  * Mute (reads, cannot post or react), suspend (cannot enter) and removal. A sanction is an end
@@ -114,7 +114,7 @@ export function createSanctionService(deps: Deps) {
           id: String(group._id),
           slug: group.slug,
           name: group.name,
-          rules: (group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          rules: ruleLabels(group),
         },
         members,
       };
@@ -128,7 +128,7 @@ export function createSanctionService(deps: Deps) {
           id: String(access.group._id),
           slug: access.group.slug,
           name: access.group.name,
-          rules: (access.group.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title })),
+          rules: ruleLabels(access.group),
         },
         member: view(membership, names, zoneOf(access.group), clock.now()),
       };

@@ -18,7 +18,7 @@ import { presentMemberPost, presentModNote, presentOwnPost } from '../presenters
 import { DEFAULT_HOURS, formatLocal } from '../services/business-hours';
 import { presentNotification } from '../services/notifications';
 import { pinnedPostsOf } from '../services/pins';
-import { displayNames, visibleToMembers } from '../services/posts';
+import { displayNames, ruleLabels, visibleToMembers } from '../services/posts';
 import { topicNames } from '../services/topic-list';
 
 /**
@@ -143,7 +143,7 @@ export function attachBroadcaster(io: Server, deps: Deps): () => void {
     const post = await Post.findOne({ _id: oid(postId), author: oid(authorId) }).lean<PostDoc>();
     if (!post) return null;
     const group = await Group.findById(post.group).select({ rules: 1, topics: 1 }).lean<GroupDoc>();
-    const rules = (group?.rules ?? []).map((r) => ({ ruleId: r.ruleId, title: r.title }));
+    const rules = group ? ruleLabels(group) : [];
     return presentOwnPost(post, rules, group ? topicNames(group) : undefined);
   }
 

@@ -203,8 +203,8 @@ export function createSocketServer(
 
   // Expiry needs no event to happen: sweep the sockets whose sessions ended on their own (idle
   // or absolute limit, an account no longer active, a staff role without its second factor).
-  // Sockets are re-checked in batches, each with three queries for the whole batch (sessions,
-  // users, staff roles) instead of three per socket; never two sweeps at once.
+  // Sockets are re-checked in batches, each with three queries for the whole batch (sessions
+  // with users, then staff roles) instead of three per socket; never two sweeps at once.
   let sweeping = false;
   const sweepSessions = async () => {
     const sockets = [...io.of('/').sockets.values()];
@@ -222,15 +222,15 @@ export function createSocketServer(
     const states = batch.filter((s) => s.connected).map((s) => s.data as SocketState);
     if (states.length === 0) return;
     const userIds = [...new Set(states.map((s) => s.userId))];
-    const [records, users, staff] = await Promise.all([
+    const [records, users] = await Promise.all([
       SessionRecord.find({
         _id: trusted({ $in: [...new Set(states.map((s) => s.sessionId))] }),
         // As the store's own read (connect-mongo's get): a session past its expiry is gone.
         $or: [{ expires: trusted({ $exists: false }) }, { expires: trusted({ $gt: new Date() }) }],
       }).lean<SessionRecordDoc[]>(),
       loadSessionUsers(userIds),
-      services.accounts.staffAmong(userIds),
     ]);
+    const needSecondFactor = await services.accounts.secondFactorRequiredAmong([...users.values()]);
     const sessions = new Map(records.map((r) => [r._id, parseStoredSession(r.session)]));
     const now = Date.now();
     for (const socket of batch) {
@@ -246,7 +246,7 @@ export function createSocketServer(
               deps,
               stored,
               user,
-              user.siteRole === 'admin' || staff.has(user.id),
+              needSecondFactor.has(user.id),
               randomUUID(),
               socket.handshake.address,
             )
