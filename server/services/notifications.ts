@@ -5,6 +5,7 @@ import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
 import { toolkitNotificationHref, toolkitNotificationText } from './toolkit-notifications';
+import { batched } from './batched';
 import { planDelivery, sendImmediateEmails } from './notification-delivery';
 
 /**
@@ -42,10 +43,42 @@ const oid = (v: Types.ObjectId | string) => new Types.ObjectId(String(v));
 
 export async function createNotifications(deps: Deps, items: NewNotification[]): Promise<void> {
   if (items.length === 0) return;
-  // Each person's settings decide app and e-mail delivery (server/services/notification-delivery).
-  const plan = await planDelivery(items);
-  await storeNotifications(deps, plan.inApp);
-  await sendImmediateEmails(deps, plan.emailNow);
+  const emailNow = await storeFor(deps)(items);
+  // Outside the batch: a slow mail server must not hold up anyone else's notifications.
+  await sendImmediateEmails(deps, emailNow);
+}
+
+const stores = new WeakMap<Deps, (items: NewNotification[]) => Promise<EmailNow>>();
+type EmailNow = Map<string, Set<string>>;
+
+/**
+ * Concurrent callers' notifications are planned and stored together (batched.ts): two queries
+ * and one insert, so one journal flush, for all of them. Each caller gets back the e-mails its
+ * own notifications call for.
+ */
+function storeFor(deps: Deps) {
+  let store = stores.get(deps);
+  if (!store) {
+    store = batched(async (lists: NewNotification[][]) => {
+      // Each person's settings decide app and e-mail delivery (notification-delivery.ts).
+      const plan = await planDelivery(lists.flat());
+      await storeNotifications(deps, plan.inApp);
+      return lists.map((items) => {
+        const mine: EmailNow = new Map();
+        for (const item of items) {
+          const userId = String(item.userId);
+          const groups = plan.emailNow.get(userId);
+          if (!groups) continue;
+          const own = mine.get(userId) ?? new Set<string>();
+          if (item.groupId && groups.has(String(item.groupId))) own.add(String(item.groupId));
+          mine.set(userId, own);
+        }
+        return mine;
+      });
+    });
+    stores.set(deps, store);
+  }
+  return store;
 }
 
 async function storeNotifications(deps: Deps, items: NewNotification[]): Promise<void> {

@@ -34,6 +34,7 @@ import type {
   ReactInput,
   SubmitPostInput,
 } from '../schemas/posts';
+import { batched, uniqueBy } from './batched';
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
@@ -165,17 +166,29 @@ export function nudgesFor(findings: readonly Finding[]): string[] {
 }
 
 /** Display names for ids; erased accounts read as "Former member". */
+/** Display names by user id; concurrent asks share one query (batched.ts). */
 export async function displayNames(ids: Iterable<string>): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
-  const users = unique.length
-    ? await User.find({ _id: trusted({ $in: unique.map(oid) }) })
-        .select({ displayName: 1, status: 1 })
-        .lean()
-    : [];
-  return new Map(
+  return unique.length ? namesOf(unique) : new Map();
+}
+
+const namesOf = batched(async (lists: string[][]) => {
+  const users = await User.find({ _id: trusted({ $in: uniqueBy(lists.flat()).map(oid) }) })
+    .select({ displayName: 1, status: 1 })
+    .lean();
+  const all = new Map(
     users.map((u) => [String(u._id), u.status === 'erased' ? FORMER_MEMBER : u.displayName]),
   );
-}
+  // Each caller gets the names it asked for, never those another caller asked for.
+  return lists.map((ids) => {
+    const mine = new Map<string, string>();
+    for (const id of ids) {
+      const name = all.get(id);
+      if (name !== undefined) mine.set(id, name);
+    }
+    return mine;
+  });
+});
 
 function viewerFacts(actor: Actor, access: GroupAccess): ViewerFacts {
   return { userId: String(actor.userId), isMember: true, isModerator: access.isModerator };
