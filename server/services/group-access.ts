@@ -12,7 +12,7 @@ import {
   isSuspended,
 } from '../policies/group';
 import type { Clock } from '../clock';
-import { batched, uniqueBy } from './batched';
+import { batched, coalesced, uniqueBy } from './batched';
 import { currentSiteVersions } from './documents';
 
 /**
@@ -37,10 +37,14 @@ function groupIdOf(ref: string): Types.ObjectId | null {
     : null;
 }
 
-export async function findGroupBySlugOrId(ref: string): Promise<GroupDoc | null> {
-  const id = groupIdOf(ref);
-  return Group.findOne(id ? { _id: id } : { slug: String(ref).toLowerCase() }).lean<GroupDoc>();
-}
+/** A group by slug or id; every page of a group starts here, so the same ask goes out once. */
+export const findGroupBySlugOrId = coalesced(
+  (ref: string) => groupIdOf(ref)?.toHexString() ?? String(ref).toLowerCase(),
+  async (ref: string): Promise<GroupDoc | null> => {
+    const id = groupIdOf(ref);
+    return Group.findOne(id ? { _id: id } : { slug: String(ref).toLowerCase() }).lean<GroupDoc>();
+  },
+);
 
 type Accepted = Array<{ kind: string; group?: Types.ObjectId | null; version: number }>;
 

@@ -8,6 +8,7 @@ import { en } from '../i18n/en';
 import { canPin } from '../policies/announcements';
 import { presentMemberPost, type MemberPostView } from '../presenters/posts';
 import type { PostRef } from '../schemas/announcements';
+import { coalesced } from './batched';
 import { recordAudit } from './audit';
 import { requireGroupAccess } from './group-access';
 import { moderatedPost } from './moderation-common';
@@ -40,17 +41,27 @@ export async function pinnedPostsOf(
   groupId: Types.ObjectId,
   viewerId: string | null,
 ): Promise<PinnedView> {
-  const pins = await PinnedPost.find({ group: groupId }).sort({ at: 1, _id: 1 }).lean();
-  if (pins.length === 0) return { posts: [], ids: [] };
-  const posts = await Post.find(
-    visibleToMembers(groupId, { _id: trusted({ $in: pins.map((x) => x.post) }) }),
-  ).lean<PostDoc[]>();
-  const byId = new Map(posts.map((x) => [String(x._id), x]));
-  const ordered = pins.map((x) => byId.get(String(x.post))).filter((x): x is PostDoc => !!x);
-  const names = await displayNames(ordered.map((x) => String(x.author)));
-  const views = ordered.map((x) => presentMemberPost(x, names, viewerId));
+  const { posts, names } = await pinnedOf(groupId);
+  const views = posts.map((x) => presentMemberPost(x, names, viewerId));
   return { posts: views, ids: views.map((v) => v.id) };
 }
+
+/** The group's pinned posts that are published, in pin order: the same for every member. */
+const pinnedOf = coalesced(
+  (groupId: Types.ObjectId) => String(groupId),
+  async (groupId: Types.ObjectId) => {
+    const pins = await PinnedPost.find({ group: groupId }).sort({ at: 1, _id: 1 }).lean();
+    if (pins.length === 0) return { posts: [], names: new Map<string, string>() };
+    const posts = await Post.find(
+      visibleToMembers(groupId, { _id: trusted({ $in: pins.map((x) => x.post) }) }),
+    ).lean<PostDoc[]>();
+    const byId = new Map(posts.map((x) => [String(x._id), x]));
+    const ordered = pins.map((x) => byId.get(String(x.post))).filter((x): x is PostDoc => !!x);
+    // Only the pinned posts' authors: shared by this group's members, never changed.
+    const names = await displayNames(ordered.map((x) => String(x.author)));
+    return { posts: ordered, names };
+  },
+);
 
 export function createPinService(deps: Deps) {
   const { clock } = deps;

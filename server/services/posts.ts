@@ -34,7 +34,7 @@ import type {
   ReactInput,
   SubmitPostInput,
 } from '../schemas/posts';
-import { batched, uniqueBy } from './batched';
+import { batched, coalesced, uniqueBy } from './batched';
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
@@ -166,6 +166,44 @@ export function nudgesFor(findings: readonly Finding[]): string[] {
 }
 
 /** Display names for ids; erased accounts read as "Former member". */
+/**
+ * One page of a group's published threads (newest activity last) and their replies. It is the
+ * same for every member, so when many open the group at once it is read once (batched.ts).
+ */
+const threadPage = coalesced(
+  (groupId: Types.ObjectId, topic: string | null, before: string | null, limit: number) =>
+    `${String(groupId)}|${topic ?? ''}|${before ?? ''}|${limit}`,
+  async (groupId: Types.ObjectId, topic: string | null, before: string | null, limit: number) => {
+    const extra: Record<string, unknown> = { parent: null };
+    // Threads are filtered by their first post's topic; replies follow their thread.
+    if (topic) extra.topic = topic;
+    if (before) {
+      const [ms, id] = before.split('_');
+      const at = new Date(Number(ms));
+      extra.$or = [
+        { lastActivityAt: trusted({ $lt: at }) },
+        { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
+      ];
+    }
+    const tops = await Post.find(visibleToMembers(groupId, extra))
+      .select(MEMBER_VIEW_OMITS)
+      .sort({ lastActivityAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean<PostDoc[]>();
+    const more = tops.length > limit;
+    const page = tops.slice(0, limit).reverse();
+    const ids = page.map((p) => p._id);
+    const replies = ids.length
+      ? await Post.find(visibleToMembers(groupId, { parent: trusted({ $in: ids }) }))
+          .select(MEMBER_VIEW_OMITS)
+          .sort({ seq: 1 })
+          .limit(REPLIES_PER_THREAD * ids.length)
+          .lean<PostDoc[]>()
+      : [];
+    return { page, replies, more };
+  },
+);
+
 /** Display names by user id; concurrent asks share one query (batched.ts). */
 export async function displayNames(ids: Iterable<string>): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
@@ -508,20 +546,9 @@ export function createPostService(deps: Deps) {
       const access = await requireGroupAccess(clock, actor, input.group, 'enter');
       const { group, membership } = access;
       const limit = input.limit ?? THREADS_PER_PAGE;
-      const extra: Record<string, unknown> = { parent: null };
       const topicList = topicsOf(group);
       const names = topicNames(group);
       const filter = input.topic ? topicList.find((t) => t.topicId === input.topic) : undefined;
-      // Threads are filtered by their first post's topic; replies follow their thread.
-      if (filter) extra.topic = filter.topicId;
-      if (input.before) {
-        const [ms, id] = input.before.split('_');
-        const at = new Date(Number(ms));
-        extra.$or = [
-          { lastActivityAt: trusted({ $lt: at }) },
-          { lastActivityAt: at, _id: trusted({ $lt: oid(id as string) }) },
-        ];
-      }
       // None of these depends on the threads: asked while they load.
       const wait = expectedWait(group);
       const pinned: Promise<PinnedView> = input.before
@@ -542,21 +569,13 @@ export function createPostService(deps: Deps) {
       // Settled later; a failure must not go unhandled while the threads load.
       wait.catch(() => undefined);
       ownLoad.catch(() => undefined);
-      const tops = await Post.find(visibleToMembers(group._id, extra))
-        .select(MEMBER_VIEW_OMITS)
-        .sort({ lastActivityAt: -1, _id: -1 })
-        .limit(limit + 1)
-        .lean<PostDoc[]>();
-      const more = tops.length > limit;
-      const page = tops.slice(0, limit).reverse();
+      const { page, replies, more } = await threadPage(
+        group._id,
+        filter?.topicId ?? null,
+        input.before ?? null,
+        limit,
+      );
       const ids = page.map((p) => p._id);
-      const replies = ids.length
-        ? await Post.find(visibleToMembers(group._id, { parent: trusted({ $in: ids }) }))
-            .select(MEMBER_VIEW_OMITS)
-            .sort({ seq: 1 })
-            .limit(REPLIES_PER_THREAD * ids.length)
-            .lean<PostDoc[]>()
-        : [];
       const [own, authors, reactions] = await Promise.all([
         ownLoad,
         displayNames([...page, ...replies].map((p) => String(p.author))),
