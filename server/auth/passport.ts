@@ -3,6 +3,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { trusted } from 'mongoose';
 import { User, type UserDoc } from '../../models';
 import type { Services } from '../services';
+import { batched } from '../services/batched';
 import type { SessionUser } from '../http/types';
 
 export type Authenticator = passport.Authenticator;
@@ -64,11 +65,11 @@ export async function loadSessionUsers(ids: readonly string[]): Promise<Map<stri
   return new Map(users.map((u) => [String(u._id), toSessionUser(u)]));
 }
 
-/** The user behind a session, or null when the account is gone or no longer active. */
-export async function loadSessionUser(id: string): Promise<SessionUser | null> {
-  if (!/^[0-9a-f]{24}$/i.test(id)) return null;
-  const user = await User.findOne({ _id: id, status: 'active' })
-    .select(SESSION_USER_FIELDS)
-    .lean<UserDoc>();
-  return user ? toSessionUser(user) : null;
-}
+/**
+ * The user behind a session, or null when the account is gone or no longer active. Asked on
+ * every request: concurrent requests share one query (services/batched.ts; nothing cached).
+ */
+export const loadSessionUser = batched(async (ids: string[]) => {
+  const found = await loadSessionUsers(ids);
+  return ids.map((id) => found.get(id) ?? null);
+});

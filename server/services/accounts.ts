@@ -24,6 +24,7 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../err
 import { en } from '../i18n/en';
 import { queueMail } from '../mail';
 import { recordAudit } from './audit';
+import { batched } from './batched';
 
 const SETUP_LINK_HOURS = 24;
 
@@ -72,6 +73,25 @@ export async function replacePassword(
  */
 /** Roles whose holders must use a second factor (as must administrators). */
 const STAFF_ROLES: Array<'moderator' | 'advocate'> = ['moderator', 'advocate'];
+
+/** Of these people, those who hold a moderator or advocate role in some group (one query). */
+async function staffAmong(userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const held = await Membership.find({
+    user: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }),
+    status: 'active',
+    roles: trusted({ $in: STAFF_ROLES }),
+  })
+    .select({ user: 1 })
+    .lean();
+  return new Set(held.map((m) => String(m.user)));
+}
+
+/** Asked for every signed-in request without a second factor yet: concurrent asks share a query. */
+const holdsStaffRole = batched(async (userIds: string[]) => {
+  const staff = await staffAmong(userIds);
+  return userIds.map((id) => staff.has(id));
+});
 
 export function createAccountService(deps: Deps) {
   const { config, clock, events } = deps;
@@ -170,13 +190,7 @@ export function createAccountService(deps: Deps) {
 
     /** Administrators, moderators and advocates must use a second factor. */
     async requiresSecondFactor(userId: Types.ObjectId | string, siteRole: string) {
-      if (siteRole === 'admin') return true;
-      const held = await Membership.exists({
-        user: new Types.ObjectId(String(userId)),
-        status: 'active',
-        roles: trusted({ $in: STAFF_ROLES }),
-      });
-      return held !== null;
+      return siteRole === 'admin' || holdsStaffRole(String(userId));
     },
 
     /** `requiresSecondFactor` for many people at once (one query): the ids that need one. */
@@ -185,15 +199,7 @@ export function createAccountService(deps: Deps) {
     ): Promise<Set<string>> {
       const required = new Set(people.filter((p) => p.siteRole === 'admin').map((p) => p.id));
       const others = people.filter((p) => !required.has(p.id));
-      if (others.length === 0) return required;
-      const held = await Membership.find({
-        user: trusted({ $in: others.map((p) => new Types.ObjectId(p.id)) }),
-        status: 'active',
-        roles: trusted({ $in: STAFF_ROLES }),
-      })
-        .select({ user: 1 })
-        .lean();
-      for (const m of held) required.add(String(m.user));
+      for (const id of await staffAmong(others.map((p) => p.id))) required.add(id);
       return required;
     },
 

@@ -120,7 +120,11 @@ const consentsFor = batched(async (pairs: Pair[]) => {
     .select({ user: 1, kind: 1, group: 1, version: 1 })
     .lean<Array<Accepted[number] & { user: Types.ObjectId }>>();
   const byUser = new Map<string, typeof found>();
-  for (const c of found) byUser.set(String(c.user), [...(byUser.get(String(c.user)) ?? []), c]);
+  for (const c of found) {
+    const list = byUser.get(String(c.user)) ?? [];
+    list.push(c);
+    byUser.set(String(c.user), list);
+  }
   return pairs.map((p) =>
     (byUser.get(String(p.user)) ?? []).filter(
       (c) => !c.group || String(c.group) === String(p.group),
@@ -156,10 +160,9 @@ export async function requireGroupAccess(
     group = await findGroupBySlugOrId(groupRef);
     if (!group) throw new NotFoundError();
     // Both need only the group: asked together, one round trip of waiting instead of two.
-    [membership, consentPending] = await Promise.all([
-      Membership.findOne({ user: actor.userId, group: group._id }).lean<MembershipDoc>(),
-      pendingConsents(actor.userId, group),
-    ]);
+    const pair = { user: actor.userId, group: group._id };
+    const [member, accepted] = await Promise.all([membershipOf(pair), consentsFor(pair)]);
+    [membership, consentPending] = [member, await unaccepted(group, accepted)];
   }
   const now = clock.now();
   if (!membership || !canEnterGroup(membership, now)) throw new NotFoundError();

@@ -5,7 +5,7 @@ import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { en } from '../i18n/en';
 import { toolkitNotificationHref, toolkitNotificationText } from './toolkit-notifications';
-import { batched } from './batched';
+import { batched, uniqueBy } from './batched';
 import { planDelivery, sendImmediateEmails } from './notification-delivery';
 
 /**
@@ -47,6 +47,16 @@ export async function createNotifications(deps: Deps, items: NewNotification[]):
   // Outside the batch: a slow mail server must not hold up anyone else's notifications.
   await sendImmediateEmails(deps, emailNow);
 }
+
+/** Unread notifications of one person (the header's badge on every page); asks share a query. */
+export const unreadCountOf = batched(async (userIds: Types.ObjectId[]) => {
+  const counts = await Notification.aggregate<{ _id: Types.ObjectId; n: number }>([
+    { $match: { user: trusted({ $in: uniqueBy(userIds) }), readAt: null } },
+    { $group: { _id: '$user', n: { $sum: 1 } } },
+  ]);
+  const byUser = new Map(counts.map((c) => [String(c._id), c.n]));
+  return userIds.map((id) => byUser.get(String(id)) ?? 0);
+});
 
 const stores = new WeakMap<Deps, (items: NewNotification[]) => Promise<EmailNow>>();
 type EmailNow = Map<string, Set<string>>;

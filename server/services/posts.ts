@@ -204,6 +204,50 @@ const threadPage = coalesced(
   },
 );
 
+type Ask = { group: Types.ObjectId; author: Types.ObjectId };
+
+/** A member's own waiting and not-published posts in a group, oldest first (batched.ts). */
+const ownUnpublished = batched(async (asks: Ask[]) => {
+  // privileged read: each asker gets only their own posts in that group (split below)
+  const found = await Post.find({
+    group: trusted({ $in: uniqueBy(asks.map((a) => a.group)) }),
+    author: trusted({ $in: uniqueBy(asks.map((a) => a.author)) }),
+    status: trusted({ $in: ['pending', 'rejected'] }),
+  })
+    .sort({ submittedAt: 1 })
+    .lean<PostDoc[]>();
+  const byAsk = new Map<string, PostDoc[]>();
+  for (const p of found) {
+    const key = `${String(p.group)}:${String(p.author)}`;
+    const list = byAsk.get(key) ?? [];
+    list.push(p);
+    byAsk.set(key, list);
+  }
+  return asks.map((a) => byAsk.get(`${String(a.group)}:${String(a.author)}`) ?? []);
+});
+
+/** A member's own reactions to these posts (batched.ts). */
+const reactionsBy = batched(
+  async (asks: Array<{ user: Types.ObjectId; posts: Types.ObjectId[] }>) => {
+    const found = await Reaction.find({
+      user: trusted({ $in: uniqueBy(asks.map((a) => a.user)) }),
+      post: trusted({ $in: uniqueBy(asks.flatMap((a) => a.posts)) }),
+    })
+      .select({ user: 1, post: 1, kind: 1 })
+      .lean();
+    const byUser = new Map<string, typeof found>();
+    for (const r of found) {
+      const list = byUser.get(String(r.user)) ?? [];
+      list.push(r);
+      byUser.set(String(r.user), list);
+    }
+    return asks.map((a) => {
+      const posts = new Set(a.posts.map(String));
+      return (byUser.get(String(a.user)) ?? []).filter((r) => posts.has(String(r.post)));
+    });
+  },
+);
+
 /** Display names by user id; concurrent asks share one query (batched.ts). */
 export async function displayNames(ids: Iterable<string>): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
@@ -555,17 +599,9 @@ export function createPostService(deps: Deps) {
         ? Promise.resolve({ posts: [], ids: [] })
         : pinnedPostsOf(group._id, String(actor.userId));
       pinned.catch(() => undefined);
-      // privileged read: the viewer's own waiting / not-published posts
       const ownLoad: Promise<PostDoc[]> = input.before
         ? Promise.resolve([])
-        : Post.find({
-            group: group._id,
-            author: actor.userId,
-            status: trusted({ $in: ['pending', 'rejected'] }),
-          })
-            .sort({ submittedAt: 1 })
-            .lean<PostDoc[]>()
-            .exec();
+        : ownUnpublished({ group: group._id, author: actor.userId });
       // Settled later; a failure must not go unhandled while the threads load.
       wait.catch(() => undefined);
       ownLoad.catch(() => undefined);
@@ -579,12 +615,7 @@ export function createPostService(deps: Deps) {
       const [own, authors, reactions] = await Promise.all([
         ownLoad,
         displayNames([...page, ...replies].map((p) => String(p.author))),
-        Reaction.find({
-          user: actor.userId,
-          post: trusted({ $in: [...ids, ...replies.map((r) => r._id)] }),
-        })
-          .select({ post: 1, kind: 1 })
-          .lean(),
+        reactionsBy({ user: actor.userId, posts: [...ids, ...replies.map((r) => r._id)] }),
       ]);
       const viewerId = String(actor.userId);
       const rules = ruleLabels(group);

@@ -6,6 +6,7 @@ import { Server, type Socket } from 'socket.io';
 import { trusted } from 'mongoose';
 import { SessionRecord, type SessionRecordDoc } from '../../models';
 import { loadSessionUser, loadSessionUsers } from '../auth/passport';
+import { parseStoredSession } from '../auth/session';
 import type { Actor } from '../context';
 import type { Deps } from '../deps';
 import { isAppError, ValidationError } from '../errors';
@@ -32,15 +33,6 @@ export const SESSION_SWEEP_MS = 5000;
 const SWEEP_BATCH = 500;
 
 /** connect-mongo keeps the session as JSON text by default. */
-function parseStoredSession(value: unknown): Partial<SessionData> | null {
-  try {
-    const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-    return parsed && typeof parsed === 'object' ? (parsed as Partial<SessionData>) : null;
-  } catch {
-    return null;
-  }
-}
-
 interface SocketState {
   userId: string;
   sessionId: string;

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { CsrfSync } from 'csrf-sync';
-import { Notification } from '../../../models';
 import { en } from '../../i18n/en';
+import { unreadCountOf } from '../../services/notifications';
 import '../types';
 
 /**
@@ -34,9 +34,9 @@ export function viewLocals(csrf: CsrfSync): RequestHandler {
     }) as typeof res.render;
     // A token is made for pages (forms need it) and reused for everything after.
     res.locals.csrfToken = wantsPage || req.user ? csrf.generateToken(req) : '';
-    // The unread badge in the header nav (pages only; one indexed count).
+    // The unread badge in the header nav (pages only; one indexed count, shared by concurrent pages).
     if (wantsPage && res.locals.viewer && actor) {
-      Notification.countDocuments({ user: actor.userId, readAt: null })
+      unreadCountOf(actor.userId)
         .then((n) => {
           res.locals.unreadNotifications = n;
           next();
