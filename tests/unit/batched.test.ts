@@ -1,4 +1,4 @@
-import { batched } from '../../server/services/batched';
+import { batched, coalesced, deepFreeze } from '../../server/services/batched';
 
 /** A run whose batches we can see and finish by hand, like a database round trip. */
 function manual() {
@@ -56,5 +56,72 @@ describe('batched (group commit for round trips)', () => {
     const failed = [run(1), run(2)].map((p) => p.catch((e: Error) => e.message));
     expect(await Promise.all(failed)).toEqual(['connection lost', 'connection lost']);
     await expect(run(3)).resolves.toBe(30);
+  });
+});
+
+describe('coalesced (the same read asked at the same time goes out once)', () => {
+  function manualRead() {
+    const sent: string[] = [];
+    const finish: Array<() => void> = [];
+    let version = 0;
+    const read = coalesced(
+      (group: string) => group,
+      (group: string) =>
+        new Promise<{ group: string; version: number; posts: Array<{ id: number }> }>((resolve) => {
+          sent.push(group);
+          const answer = { group, version: (version += 1), posts: [{ id: 1 }] };
+          finish.push(() => resolve(answer));
+        }),
+    );
+    return { read, sent, finish };
+  }
+
+  it('callers asking together share one answer; a caller asking later gets a newer read', async () => {
+    const { read, sent, finish } = manualRead();
+    const together = [read('g1'), read('g1')];
+    await tick();
+    expect(sent).toEqual(['g1']);
+    // Asked while that read is out: it must not get an answer to a query sent before it asked.
+    const later = read('g1');
+    finish[0]?.();
+    const [a, b] = await Promise.all(together);
+    expect(a).toBe(b);
+    expect(a?.version).toBe(1);
+    await tick();
+    expect(sent).toEqual(['g1', 'g1']);
+    finish[1]?.();
+    expect((await later).version).toBe(2);
+  });
+
+  it('different keys never wait for each other', async () => {
+    const { read, sent, finish } = manualRead();
+    const one = read('g1');
+    const two = read('g2');
+    await tick();
+    expect(sent).toEqual(['g1', 'g2']);
+    finish[1]?.();
+    expect((await two).group).toBe('g2');
+    finish[0]?.();
+    expect((await one).group).toBe('g1');
+  });
+
+  it('the shared answer cannot be changed by one caller under another', async () => {
+    const { read, finish } = manualRead();
+    const pending = read('g1');
+    await tick();
+    finish[0]?.();
+    const answer = await pending;
+    expect(() => {
+      (answer.posts[0] as { id: number }).id = 2;
+    }).toThrow(TypeError);
+    expect(() => answer.posts.push({ id: 3 })).toThrow(TypeError);
+  });
+
+  it('freezes plain data deeply but leaves dates and ids usable', () => {
+    const at = new Date('2026-03-02T10:00:00Z');
+    const frozen = deepFreeze({ at, list: [{ n: 1 }] });
+    expect(Object.isFrozen(frozen.list[0])).toBe(true);
+    expect(Object.isFrozen(at)).toBe(false);
+    expect(frozen.at.toISOString()).toBe('2026-03-02T10:00:00.000Z');
   });
 });

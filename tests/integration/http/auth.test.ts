@@ -117,6 +117,45 @@ describe('signing in and out', () => {
     expect(replay.headers.location).toBe('/login');
   });
 
+  it('sessions read at the same moment (one query for all) still end one by one', async () => {
+    const people = await Promise.all([createUser(), createUser(), createUser()]);
+    const cookies: string[] = [];
+    for (const user of people) {
+      const { agent, csrf } = await loginPage();
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrf, email: user.email, password: TEST_PASSWORD });
+      cookies.push(String(sessionCookieFrom(res.headers['set-cookie'])));
+      if (cookies.length === 2) {
+        const home = await agent.get('/').expect(200);
+        await agent
+          .post('/logout')
+          .type('form')
+          .send({ _csrf: csrfFrom(home.text) })
+          .expect(303);
+      }
+    }
+    // Many requests at once: only the signed-out session is turned away, each page is its owner's.
+    const pages = await Promise.all(
+      [...cookies, ...cookies, ...cookies].map((c) =>
+        request(t.baseUrl).get('/account').set('Cookie', c),
+      ),
+    );
+    pages.forEach((page, i) => {
+      const who = i % 3;
+      if (who === 1) {
+        expect([page.status, page.headers.location]).toEqual([303, '/login']);
+      } else {
+        expect(page.status).toBe(200);
+        expect(page.text).toContain(people[who]!.displayName);
+        for (const other of people.filter((_, k) => k !== who)) {
+          expect(page.text).not.toContain(other.displayName);
+        }
+      }
+    });
+  });
+
   it('answers the same for an unknown e-mail and a wrong password', async () => {
     const user = await createUser();
     const a = await loginPage();

@@ -48,7 +48,7 @@ async function groupWithQueue(posts: number) {
   return { group, moderator, author, queue };
 }
 
-describe('decisions made at the same moment', () => {
+describe('decisions and pages at the same moment', () => {
   it('every post is published once with its own number, and each author is told once', async () => {
     const groups = await Promise.all([1, 2, 3].map(() => groupWithQueue(4)));
     const decisions = groups.flatMap((g) =>
@@ -113,5 +113,41 @@ describe('decisions made at the same moment', () => {
     expect(textA).not.toContain(b.author.displayName);
     expect(textB).toContain(b.author.displayName);
     expect(textB).not.toContain(a.author.displayName);
+  });
+
+  it('members opening the same group at the same moment each see only their own waiting posts and reactions', async () => {
+    const g = await groupWithQueue(1);
+    await services.reviews.approvePost(actorFor(g.moderator), g.queue[0]!);
+    const others = [await createUser(), await createUser(), await createUser()];
+    for (const u of others) await addMember(u, g.group);
+    // Each writes a post that waits, and two of them react differently to the published one.
+    for (const [i, u] of others.entries()) {
+      await services.posts.submitPost(actorFor(u), {
+        group: g.group.slug,
+        body: `Only mine to see, number ${i}`,
+        idempotencyKey: key(),
+        acknowledgedFindings: true,
+      });
+    }
+    await services.posts.reactToPost(actorFor(others[0]!), {
+      postId: g.queue[0]!.postId,
+      kind: 'hug',
+    });
+    await services.posts.reactToPost(actorFor(others[1]!), {
+      postId: g.queue[0]!.postId,
+      kind: 'clap',
+    });
+    const pages = await Promise.all(
+      others.map((u) => services.posts.listConversation(actorFor(u), { group: g.group.slug })),
+    );
+    pages.forEach((page, i) => {
+      expect(page.ownPosts.map((p) => p.body)).toEqual([`Only mine to see, number ${i}`]);
+      expect(page.threads).toHaveLength(1);
+    });
+    expect(pages.map((p) => p.myReactions[g.queue[0]!.postId] ?? [])).toEqual([
+      ['hug'],
+      ['clap'],
+      [],
+    ]);
   });
 });
