@@ -54,6 +54,9 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
   app.set('query parser', 'simple');
+  // Every page carries a fresh CSP nonce (and signed-in pages are no-store), so an ETag could never
+  // match: hashing each page for one was wasted work. Static files keep their own ETags.
+  app.set('etag', false);
   if (config.isProduction) app.enable('view cache');
   app.locals.partial = partialRenderer(path.join(ROOT, 'views'), config.isProduction);
 
@@ -102,13 +105,17 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
     res.status(ok ? 200 : 503).json({ ok, ...report });
   });
 
-  app.use(
-    express.static(path.join(ROOT, 'public'), {
-      index: false,
-      maxAge: config.isProduction ? '1h' : 0,
-      fallthrough: true,
-    }),
-  );
+  // Only the asset folders: a page request never looks on the disk for a file of its name.
+  for (const folder of ['css', 'img', 'js']) {
+    app.use(
+      `/${folder}`,
+      express.static(path.join(ROOT, 'public', folder), {
+        index: false,
+        maxAge: config.isProduction ? '1h' : 0,
+        fallthrough: true,
+      }),
+    );
+  }
 
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 200 }));
   app.use(express.json({ limit: BODY_LIMIT }));
