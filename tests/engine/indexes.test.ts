@@ -153,6 +153,21 @@ describe('index use', () => {
     expect(h.engine.stats().collectionScans - after.collectionScans).toBe(1);
   });
 
+  test('a long $in on the first field of an index still uses the index', async () => {
+    const names = Array.from({ length: 500 }, (_, i) => `n${i}`);
+    const before = h.engine.stats();
+    const found = await coll.countDocuments({ name: { $in: names } });
+    const after = h.engine.stats();
+    expect(after.collectionScans - before.collectionScans).toBe(0);
+    expect(found).toBe(await coll.countDocuments({ name: { $regex: '^n' } }));
+    // A product of two lists beyond the cap narrows on the first field only, and stays right.
+    const wide = await coll.countDocuments({
+      group: { $in: [0, 1, 2] },
+      at: { $in: names.map((_, i) => i) },
+    });
+    expect(wide).toBe(300);
+  });
+
   test('a sort served by the index stops at the limit and keeps index order', async () => {
     const top = await coll.find({ group: 0 }).sort({ at: -1 }).limit(3).toArray();
     expect(top.map((d) => d.at)).toEqual([297, 294, 291]);

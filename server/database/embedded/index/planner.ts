@@ -111,7 +111,9 @@ function boundsFor(
     if (!p?.eq) break;
     const next: unknown[][] = [];
     for (const pre of prefixes) for (const v of p.eq) next.push([...pre, v]);
-    if (next.length > MAX_SCANS) break;
+    // The cap is for products of several lists; one long \$in on the first field stays one
+    // point scan per value, as mongod does (batched lookups ask for hundreds of ids at once).
+    if (next.length > MAX_SCANS && i > 0) break;
     prefixes = next;
     score += 4;
   }
