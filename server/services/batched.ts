@@ -46,6 +46,18 @@ export function uniqueBy<T>(values: Iterable<T>, key: (v: T) => string = String)
   return [...seen.values()];
 }
 
+/** Items by a key (a batch's rows by the caller they answer). */
+export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
 /**
  * The same read asked by several callers at the same time goes out once. A call made while the
  * same read (same key) is in flight waits for it to come back and then goes out again, once, for

@@ -12,7 +12,7 @@ import {
   isSuspended,
 } from '../policies/group';
 import type { Clock } from '../clock';
-import { batched, coalesced, uniqueBy } from './batched';
+import { batched, coalesced, groupBy, uniqueBy } from './batched';
 import { currentSiteVersions } from './documents';
 
 /**
@@ -119,12 +119,7 @@ const consentsFor = batched(async (pairs: Pair[]) => {
   })
     .select({ user: 1, kind: 1, group: 1, version: 1 })
     .lean<Array<Accepted[number] & { user: Types.ObjectId }>>();
-  const byUser = new Map<string, typeof found>();
-  for (const c of found) {
-    const list = byUser.get(String(c.user)) ?? [];
-    list.push(c);
-    byUser.set(String(c.user), list);
-  }
+  const byUser = groupBy(found, (c) => String(c.user));
   return pairs.map((p) =>
     (byUser.get(String(p.user)) ?? []).filter(
       (c) => !c.group || String(c.group) === String(p.group),

@@ -34,7 +34,7 @@ import type {
   ReactInput,
   SubmitPostInput,
 } from '../schemas/posts';
-import { batched, coalesced, uniqueBy } from './batched';
+import { batched, coalesced, groupBy, uniqueBy } from './batched';
 import { DEFAULT_HOURS } from './business-hours';
 import { coverageStatus } from './coverage';
 import { alertNewQueueItem } from './coverage-alerts';
@@ -216,13 +216,7 @@ const ownUnpublished = batched(async (asks: Ask[]) => {
   })
     .sort({ submittedAt: 1 })
     .lean<PostDoc[]>();
-  const byAsk = new Map<string, PostDoc[]>();
-  for (const p of found) {
-    const key = `${String(p.group)}:${String(p.author)}`;
-    const list = byAsk.get(key) ?? [];
-    list.push(p);
-    byAsk.set(key, list);
-  }
+  const byAsk = groupBy(found, (p) => `${String(p.group)}:${String(p.author)}`);
   return asks.map((a) => byAsk.get(`${String(a.group)}:${String(a.author)}`) ?? []);
 });
 
@@ -235,12 +229,7 @@ const reactionsBy = batched(
     })
       .select({ user: 1, post: 1, kind: 1 })
       .lean();
-    const byUser = new Map<string, typeof found>();
-    for (const r of found) {
-      const list = byUser.get(String(r.user)) ?? [];
-      list.push(r);
-      byUser.set(String(r.user), list);
-    }
+    const byUser = groupBy(found, (r) => String(r.user));
     return asks.map((a) => {
       const posts = new Set(a.posts.map(String));
       return (byUser.get(String(a.user)) ?? []).filter((r) => posts.has(String(r.post)));
@@ -621,13 +610,10 @@ export function createPostService(deps: Deps) {
       const rules = ruleLabels(group);
       const ownViews = own.map((p) => presentOwnPost(p, rules, names));
       // Replies by thread, in one pass (not every reply compared with every thread).
-      const repliesOf = new Map<string, MemberPostView[]>();
-      for (const r of replies) {
-        const key = String(r.parent);
-        const list = repliesOf.get(key) ?? [];
-        list.push(presentMemberPost(r, authors, viewerId, names));
-        repliesOf.set(key, list);
-      }
+      const repliesOf = groupBy(
+        replies.map((r) => presentMemberPost(r, authors, viewerId, names)),
+        (r) => r.parentId ?? '',
+      );
       const threads: ThreadView[] = page.map((p) => {
         const id = String(p._id);
         return {
