@@ -153,6 +153,29 @@ describe('index use', () => {
     expect(h.engine.stats().collectionScans - after.collectionScans).toBe(1);
   });
 
+  test('updates keep every index right, whether or not they change indexed fields', async () => {
+    const c = fresh();
+    await c.createIndexes([{ key: { group: 1, at: 1 } }, { key: { tags: 1 } }]);
+    await c.insertMany([
+      { key: 'a', group: 1, at: 1, tags: ['x', 'y'], note: 'first' },
+      { key: 'b', group: 1, at: 2, tags: ['y'], note: 'second' },
+    ]);
+    // No indexed field changes: each document is still found once, by every index.
+    await c.updateOne({ key: 'a' }, { $set: { note: 'changed' }, $inc: { n: 1 } });
+    // The same tags in another order, and an indexed field that moves.
+    await c.updateOne({ key: 'a' }, { $set: { tags: ['y', 'x'] } });
+    await c.updateOne({ key: 'b' }, { $set: { at: 5 } });
+    const ids = async (filter: Document) =>
+      (await c.find(filter).toArray()).map((d) => String(d.key)).sort();
+    expect(await ids({ group: 1, at: { $gte: 0 } })).toEqual(['a', 'b']);
+    expect(await ids({ group: 1, at: 2 })).toEqual([]);
+    expect(await ids({ group: 1, at: 5 })).toEqual(['b']);
+    expect(await ids({ tags: 'x' })).toEqual(['a']);
+    expect(await ids({ tags: 'y' })).toEqual(['a', 'b']);
+    await c.deleteOne({ key: 'a' });
+    expect(await ids({ tags: 'y' })).toEqual(['b']);
+  });
+
   test('a long $in on the first field of an index still uses the index', async () => {
     const names = Array.from({ length: 500 }, (_, i) => `n${i}`);
     const before = h.engine.stats();

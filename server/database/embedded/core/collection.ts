@@ -101,9 +101,15 @@ export class Collection {
         'Resulting document after update is larger than 16777216',
       );
     }
-    for (const index of this.indexes.values()) index.remove(id, index.keysOf(oldDoc));
     this.docs.set(id, buf);
-    for (const [index, ks] of keys) index.add(id, ks);
+    // Only indexes whose keys changed are touched: most updates (a reply count, a read marker, a
+    // claim) change no indexed field, and a decision changes a few of a post's ten indexes.
+    for (const [index, ks] of keys) {
+      const before = index.keysOf(oldDoc);
+      if (sameKeys(before, ks)) continue;
+      index.remove(id, before);
+      index.add(id, ks);
+    }
     return buf;
   }
 
@@ -162,4 +168,8 @@ export class Collection {
     }
     this.indexes.set(spec.name, index);
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
 }
