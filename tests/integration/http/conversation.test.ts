@@ -222,6 +222,30 @@ describe('the conversation page without JavaScript', () => {
     expect(again.text).toMatch(/value="hug" class="reaction" aria-pressed="true"/);
   });
 
+  it("every form on a page carries the session's one 256-bit CSRF token, and another session's is refused", async () => {
+    const w = await world();
+    await sent(postForm(w.author, w.slug, 'Tokens, please'));
+    const post = await Post.findOne({ group: w.group._id }).lean();
+    const queue = await w.mod.get(`/g/${w.slug}/queue`).expect(200);
+    await w.mod
+      .post(`/g/${w.slug}/queue/${String(post!._id)}/approve`)
+      .type('form')
+      .send({ _csrf: csrfFrom(queue.text), version: '1' })
+      .expect(303);
+    const page = await w.other.get(`/g/${w.slug}/conversation`).expect(200);
+    const tokens = [...page.text.matchAll(/name="_csrf" value="([^"]*)"/g)].map((m) => m[1]);
+    expect(tokens.length).toBeGreaterThanOrEqual(3); // composer, reactions, reply
+    expect(new Set(tokens)).toEqual(new Set([csrfFrom(page.text)]));
+    expect(csrfFrom(page.text)).toMatch(/^[0-9a-f]{64}$/);
+    const authorPage = await w.author.get(`/g/${w.slug}/conversation`).expect(200);
+    expect(csrfFrom(authorPage.text)).not.toBe(csrfFrom(page.text));
+    await w.other
+      .post(`/g/${w.slug}/posts/${String(post!._id)}/react`)
+      .type('form')
+      .send({ _csrf: csrfFrom(authorPage.text), kind: 'hug' })
+      .expect(403);
+  });
+
   it('a muted member can read, sees why, and their form post is refused with the reason', async () => {
     const w = await world();
     await Membership.updateOne(
