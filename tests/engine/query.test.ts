@@ -1,4 +1,13 @@
-import { Collection, Document, MongoServerError } from 'mongodb';
+import {
+  BSONSymbol,
+  Collection,
+  Document,
+  Double,
+  Int32,
+  Long,
+  MongoServerError,
+  ObjectId,
+} from 'mongodb';
 import { Harness, startHarness } from './harness';
 
 let h: Harness;
@@ -185,5 +194,63 @@ describe('natural order and collation', () => {
       .catch((e: unknown) => e)) as MongoServerError;
     expect(err.message).toMatch(/collation .* not supported/i);
     expect(await ids({ name: 'Ann' }, { collation: { locale: 'simple' } })).toEqual([1]);
+  });
+});
+
+describe('$in and $nin over values of every kind', () => {
+  // Strings and ObjectIds are looked up in a set, everything else is compared one by one: both
+  // must answer as a list of plain equalities would ({ f: q } for each q, a regex as a pattern).
+  const oid = (n: number) => new ObjectId(n.toString(16).padStart(24, '0'));
+  const values: unknown[] = [
+    'a',
+    'b',
+    '',
+    'A',
+    new BSONSymbol('a'),
+    oid(1),
+    oid(2),
+    1,
+    1.0,
+    new Int32(2),
+    Long.fromNumber(2),
+    new Double(3.5),
+    null,
+    true,
+    new Date(0),
+    ['a', oid(1)],
+    [],
+    { x: 'a' },
+    /^b/,
+  ];
+  let kinds: Collection;
+  beforeAll(async () => {
+    kinds = h.client.db('query').collection('kinds');
+    await kinds.insertMany([
+      ...values.map((f, i) => ({ _id: i as never, f })),
+      { _id: 100 as never }, // no f at all
+      { _id: 101 as never, f: [[oid(2)], 'zz'] },
+    ]);
+  });
+  const idsOf = async (filter: Document) =>
+    (await kinds.find(filter, { projection: { _id: 1 } }).toArray())
+      .map((d) => Number(d._id))
+      .sort((x, y) => x - y);
+
+  const lists: unknown[][] = [
+    ['a', oid(1)],
+    ['A', 'b', oid(2), 'missing', oid(9)],
+    [new BSONSymbol('b'), 2],
+    [null, 'zz'],
+    [/^a/i, oid(2)],
+    [1, true, new Date(0)],
+    [['a', oid(1)], { x: 'a' }, []],
+    [[oid(2)], 3.5],
+    Array.from({ length: 600 }, (_, i) => (i % 2 ? oid(i) : `s${i}`)).concat(['b']),
+  ];
+  test.each(lists.map((l, i) => [i, l] as const))('list %i', async (_i, list) => {
+    const same = await idsOf({ $or: list.map((q) => ({ f: q })) });
+    expect(await idsOf({ f: { $in: list } })).toEqual(same);
+    const all = await idsOf({});
+    expect(await idsOf({ f: { $nin: list } })).toEqual(all.filter((id) => !same.includes(id)));
   });
 });

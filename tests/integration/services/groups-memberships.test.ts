@@ -157,6 +157,21 @@ describe('administrators set up groups', () => {
 });
 
 describe('membership from the inside', () => {
+  it("a group's moderators are found through an index, not by reading every member", async () => {
+    const { group, moderator } = await createGroupWithPeople();
+    const members = await Promise.all(Array.from({ length: 30 }, () => createUser()));
+    await Promise.all(members.map((m) => addMember(m, group)));
+    await Membership.init(); // the model's indexes are built
+    const query = () => Membership.find({ group: group._id, status: 'active', roles: 'moderator' });
+    expect((await query().lean()).map((m) => String(m.user))).toEqual([String(moderator._id)]);
+    // Read on every page and post of a group (its rota and who is told of a waiting post): with
+    // only { group, status } this read every active member of the group.
+    const plan = (await query().explain('queryPlanner')) as unknown as {
+      queryPlanner: { winningPlan: { stage: string; inputStage?: { indexName?: string } } };
+    };
+    expect(plan.queryPlanner.winningPlan.inputStage?.indexName).toBe('group_1_roles_1_status_1');
+  });
+
   it('members see display names only; outsiders and removed members get "not found"', async () => {
     const { group, member, moderator, advocate } = await createGroupWithPeople();
     const list = await services.memberships.listMembers(actorFor(member), group.slug);
