@@ -162,7 +162,9 @@ const postSchema = new Schema(
 );
 postSchema.index({ author: 1, idempotencyKey: 1 }, { unique: true });
 postSchema.index({ group: 1, seq: 1 });
-postSchema.index({ group: 1, status: 1, parent: 1, lastActivityAt: -1 });
+// A group's threads, newest activity first, _id breaking ties (the page cursor): the index
+// serves that whole order, so a page reads its 20 threads, not all of them.
+postSchema.index({ group: 1, status: 1, parent: 1, lastActivityAt: -1, _id: -1 });
 postSchema.index({ group: 1, status: 1, lane: 1, submittedAt: 1 });
 postSchema.index({ parent: 1, status: 1, seq: 1 });
 // The author's own waiting posts on the conversation page; the last week's decision times.

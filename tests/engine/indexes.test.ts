@@ -289,3 +289,55 @@ describe('TTL indexes', () => {
     expect((await coll.find({}).toArray()).map((d) => d.k)).toEqual(['not a date']);
   });
 });
+
+describe('equality with null', () => {
+  test('{ f: null } reads only the null entries of an index (null and missing)', async () => {
+    const c = fresh();
+    await c.createIndex({ group: 1, parent: 1, at: -1, _id: -1 });
+    await c.insertMany([
+      { _id: 't1' as never, group: 1, at: 1 }, // no parent field
+      { _id: 't2' as never, group: 1, parent: null, at: 2 },
+      { _id: 't3' as never, group: 1, parent: null, at: 3 },
+      { _id: 't4' as never, group: 1, parent: null, at: 4 },
+      { _id: 'o' as never, group: 2, parent: null, at: 6 },
+      ...Array.from({ length: 40 }, (_, i) => ({
+        _id: `r${i}` as never,
+        group: 1,
+        parent: 't1',
+        at: i,
+      })),
+    ]);
+    const threads = { group: 1, parent: null };
+    const before = h.engine.stats();
+    const found = await c.find(threads).toArray();
+    const after = h.engine.stats();
+    expect(found.map((d) => d._id).sort()).toEqual(['t1', 't2', 't3', 't4']);
+    expect(after.docsExamined - before.docsExamined).toBe(4); // not the 40 replies
+    expect(await c.countDocuments({ group: 1, parent: { $eq: null } })).toBe(4);
+    // An array holding null matches, an empty array does not: as without the index.
+    await c.insertMany([
+      { _id: 'a' as never, group: 1, parent: [null, 'x'], at: 0 },
+      { _id: 'e' as never, group: 1, parent: [], at: 0 },
+    ]);
+    expect(await c.countDocuments(threads)).toBe(5);
+    await c.deleteMany({ _id: { $in: ['a', 'e'] as never[] } });
+    await c.dropIndex('group_1_parent_1_at_-1__id_-1'); // multikey now: rebuilt without arrays
+    await c.createIndex({ group: 1, parent: 1, at: -1, _id: -1 });
+    // Newest first with _id breaking ties: the index holds that order, so a page stops early.
+    const start = h.engine.stats();
+    const page = await c.find(threads).sort({ at: -1, _id: -1 }).limit(2).toArray();
+    expect(page.map((d) => d._id)).toEqual(['t4', 't3']);
+    expect(h.engine.stats().docsExamined - start.docsExamined).toBe(2);
+  });
+
+  test('a sparse index is not used for { f: null }: it leaves out documents without f', async () => {
+    const c = fresh();
+    await c.createIndex({ code: 1 }, { sparse: true });
+    await c.insertMany([{ code: 'a' }, { code: null }, { other: 1 }]);
+    expect(await c.countDocuments({ code: null })).toBe(2);
+    expect((await winningStage(c, { code: null })).stage).toBe('COLLSCAN');
+    expect((await winningStage(c, { code: 'a' })).inputStage).toMatchObject({
+      indexName: 'code_1',
+    });
+  });
+});

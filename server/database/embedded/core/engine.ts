@@ -29,6 +29,8 @@ export interface EngineStats {
   idLookups: number;
   /** Queries that had to read every document of a collection. */
   collectionScans: number;
+  /** Documents read to answer queries (mongod's scannedObjects): matched or not. */
+  docsExamined: number;
   ttlDeleted: number;
 }
 
@@ -61,6 +63,7 @@ export class Engine {
     indexScans: 0,
     idLookups: 0,
     collectionScans: 0,
+    docsExamined: 0,
     ttlDeleted: 0,
   };
   private ttlTimer: NodeJS.Timeout | undefined;
@@ -223,6 +226,7 @@ export class Engine {
     const hits: Hit[] = [];
     const consider = (buf: Buffer | undefined): boolean => {
       if (!buf) return true;
+      this.counters.docsExamined++;
       const doc = decodeFor(buf);
       const ctx: MatchContext = {};
       if (matcher(doc, ctx)) hits.push({ doc, buf, pos: ctx.pos });

@@ -52,7 +52,7 @@ function collect(filter: Doc, out: Map<string, FieldPred>): void {
     const p = out.get(k) ?? {};
     if (isPlainObject(cond) && Object.keys(cond).some((x) => x.startsWith('$'))) {
       for (const [op, v] of Object.entries(cond)) {
-        if (op === '$eq' && simpleValue(v)) p.eq = [v];
+        if (op === '$eq' && (simpleValue(v) || v === null)) p.eq = [v];
         else if (op === '$in' && Array.isArray(v) && v.length > 0 && v.every(simpleValue))
           p.eq ??= v;
         else if ((op === '$gt' || op === '$gte') && simpleValue(v))
@@ -60,7 +60,9 @@ function collect(filter: Doc, out: Map<string, FieldPred>): void {
         else if ((op === '$lt' || op === '$lte') && simpleValue(v))
           p.hi = { v, incl: op === '$lte' };
       }
-    } else if (simpleValue(cond)) {
+    } else if (simpleValue(cond) || cond === null) {
+      // { f: null } matches null and missing, and both are indexed under null (tuplesOf): a
+      // point scan on null holds every match. (A thread list is { parent: null }.)
       p.eq = [cond];
     }
     out.set(k, p);
@@ -109,6 +111,8 @@ function boundsFor(
   for (; i < index.fields.length; i++) {
     const p = preds.get(index.fields[i] as string);
     if (!p?.eq) break;
+    // A sparse index leaves out documents without the fields, which { f: null } matches.
+    if (index.sparse && p.eq.includes(null)) break;
     const next: unknown[][] = [];
     for (const pre of prefixes) for (const v of p.eq) next.push([...pre, v]);
     // The cap is for products of several lists; one long \$in on the first field stays one

@@ -128,7 +128,7 @@ function explainFind(engine: Engine, db: string, inner: Doc, verbosity: unknown)
     out.executionStats = {
       executionSuccess: true,
       nReturned: new Int32(hits.length),
-      totalDocsExamined: new Int32(hits.length),
+      totalDocsExamined: new Int32(after.docsExamined - before.docsExamined),
       indexScans: new Int32(after.indexScans - before.indexScans),
     };
   }
