@@ -59,6 +59,7 @@ export async function connectDatabase(opts: ConnectOptions): Promise<Database> {
     await engine?.stop();
     throw err;
   }
+  await dropSupersededIndexes(mongoose.connection, opts.log);
   return {
     uri,
     connection: mongoose.connection,
@@ -69,6 +70,32 @@ export async function connectDatabase(opts: ConnectOptions): Promise<Database> {
       await engine?.stop();
     },
   };
+}
+
+/**
+ * Indexes a release replaced: each instance builds the indexes its models declare when it starts
+ * (Mongoose's autoIndex), but an index no longer declared would stay, costing every write. Dropped
+ * here, once; an instance that finds one already gone (another dropped it) moves on.
+ */
+export const SUPERSEDED_INDEXES: ReadonlyArray<{ collection: string; index: string }> = [
+  // 29 November 2026: the thread list's index now ends with _id (it serves the page order).
+  { collection: 'posts', index: 'group_1_status_1_parent_1_lastActivityAt_-1' },
+];
+
+export async function dropSupersededIndexes(
+  connection: Connection,
+  log?: DatabaseLog,
+): Promise<void> {
+  for (const { collection, index } of SUPERSEDED_INDEXES) {
+    try {
+      await connection.collection(collection).dropIndex(index);
+      log?.info({ event: 'superseded_index_dropped', collection, index });
+    } catch (err) {
+      // 26 NamespaceNotFound (no such collection yet), 27 IndexNotFound: nothing to drop.
+      const code = (err as { code?: number }).code;
+      if (code !== 26 && code !== 27) throw err;
+    }
+  }
 }
 
 function forwardEngineLog(log: DatabaseLog | undefined, line: string): void {

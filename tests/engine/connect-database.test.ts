@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose, { Schema } from 'mongoose';
-import { connectDatabase } from '../../server/database';
+import { connectDatabase, SUPERSEDED_INDEXES } from '../../server/database';
 
 jest.setTimeout(60_000);
 
@@ -33,5 +33,26 @@ describe('connectDatabase without MONGODB_URI', () => {
     const again = await connectDatabase({ dataDir });
     expect((await Note.find({}).lean()).map((d) => d.text)).toEqual(['hello']);
     await again.close();
+  });
+
+  it('drops the indexes a release replaced, once, whichever instance starts first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'harbour-upgrade-'));
+    try {
+      const first = await connectDatabase({ dataDir: dir }); // no collections yet: nothing to drop
+      const { collection, index } = SUPERSEDED_INDEXES[0] as { collection: string; index: string };
+      const coll = mongoose.connection.collection(collection);
+      await coll.createIndex({ group: 1, status: 1, parent: 1, lastActivityAt: -1 });
+      expect((await coll.indexes()).map((i) => i.name)).toContain(index);
+      await first.close();
+      const upgraded = await connectDatabase({ dataDir: dir });
+      expect(
+        (await mongoose.connection.collection(collection).indexes()).map((i) => i.name),
+      ).not.toContain(index);
+      await upgraded.close();
+      const again = await connectDatabase({ dataDir: dir }); // already gone: starts all the same
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
