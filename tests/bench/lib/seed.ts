@@ -43,6 +43,23 @@ export async function connectSeed(uri: string): Promise<void> {
   if (mongoose.connection.readyState !== 1) await mongoose.connect(uri);
 }
 
+/**
+ * Documents the database has read to answer queries so far (matched or not): the embedded
+ * engine's counter, or mongod's `metrics.queryExecutor.scannedObjects`. A figure per page or per
+ * approval that grows with a group's size or history points at a missing index.
+ */
+export async function docsExamined(): Promise<number> {
+  const db = mongoose.connection.db;
+  if (!db) return 0;
+  const status = (await db.admin().command({ serverStatus: 1 })) as {
+    engineStats?: { docsExamined?: number };
+    metrics?: { queryExecutor?: { scannedObjects?: number } };
+  };
+  return Number(
+    status.engineStats?.docsExamined ?? status.metrics?.queryExecutor?.scannedObjects ?? 0,
+  );
+}
+
 export async function disconnectSeed(): Promise<void> {
   await mongoose.disconnect();
 }

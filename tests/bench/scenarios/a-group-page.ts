@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { PROXY_HEADERS, signIn } from '../lib/clients';
 import type { BenchContext } from '../lib/context';
 import { cpuMsOf, startBaseline } from '../lib/procs';
-import { PASSWORD, seedApprovedPosts, seedGroup } from '../lib/seed';
+import { PASSWORD, docsExamined, seedApprovedPosts, seedGroup } from '../lib/seed';
 import { row, type Row } from '../lib/stats';
 
 interface Load {
@@ -112,9 +112,11 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
   const { pageSeconds: seconds, pageConnections: connections } = ctx.sizes;
   try {
     ctx.log(`A: Harbour group page and baseline, ${connections} connections, ${seconds} s each`);
-    // CPU is counted over Harbour's rounds only.
+    // CPU and the documents the engine read are counted over Harbour's rounds only.
     let cpuStart = { server: 0, engine: 0 };
     const used = { server: 0, engine: 0 };
+    // Read at each round's start and end; summed once the load is over.
+    const examinedAt: Array<Promise<number>> = [];
     const { h, b } = await loadInterleaved(
       { harbour: [url, headers], baseline: [`${baseline.baseUrl}/page`, {}] },
       seconds,
@@ -122,6 +124,7 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
       (side, phase) => {
         if (side !== 'harbour') return;
         const now = { server: cpuMsOf(ctx.harbour.pid), engine: cpuMsOf(ctx.harbour.enginePid) };
+        examinedAt.push(docsExamined());
         if (phase === 'start') cpuStart = now;
         else {
           used.server += now.server - cpuStart.server;
@@ -129,6 +132,9 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
         }
       },
     );
+    const marks = await Promise.all(examinedAt);
+    let examined = 0;
+    for (let i = 0; i + 1 < marks.length; i += 2) examined += (marks[i + 1] ?? 0) - (marks[i] ?? 0);
     const requests = Math.max(1, h.rps * seconds);
     const cpu = { server: used.server / requests, engine: used.engine / requests };
     return [
@@ -152,6 +158,11 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
       row({ scenario: 'A', figure: 'bytes per page', harbour: h.bytes, baseline: b.bytes }),
       row({ scenario: 'A', figure: 'CPU ms per page: app server', harbour: cpu.server }),
       row({ scenario: 'A', figure: 'CPU ms per page: embedded engine', harbour: cpu.engine }),
+      row({
+        scenario: 'A',
+        figure: 'documents the database read per page (50 posts shown)',
+        harbour: examined / requests,
+      }),
       row({
         scenario: 'A',
         figure: 'errors + non-2xx answers',

@@ -8,7 +8,7 @@
 import type { Socket } from 'socket.io-client';
 import { emitAck, pool } from '../lib/clients';
 import { onlineGroup, rawRoom, type BenchContext, type OnlineGroup } from '../lib/context';
-import { seedPendingPosts } from '../lib/seed';
+import { docsExamined, seedPendingPosts } from '../lib/seed';
 import { now, row, sleep, type Row } from '../lib/stats';
 
 const MEMBERS = 20;
@@ -80,6 +80,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
   const refusals = new Map<string, number>();
 
   ctx.log(`C: approving for ${seconds} s`);
+  const examinedBefore = await docsExamined();
   const start = now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -100,6 +101,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
     ),
   );
   const elapsed = (now() - start) / 1000;
+  const examined = (await docsExamined()) - examinedBefore;
   if (refusals.size) ctx.log(`C: refused approvals by code: ${JSON.stringify([...refusals])}`);
   await quiesce(counts, approved);
   const h = tally(counts, approved);
@@ -153,6 +155,11 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
       figure: 'deliveries/s counted by clients',
       harbour: h.delivered / elapsed,
       baseline: r.delivered / rawElapsed,
+    }),
+    row({
+      scenario: 'C',
+      figure: 'documents the database read per approval',
+      harbour: examined / Math.max(1, approvals),
     }),
     row({
       scenario: 'C',
