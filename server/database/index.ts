@@ -93,7 +93,10 @@ export async function dropSupersededIndexes(
     } catch (err) {
       // 26 NamespaceNotFound (no such collection yet), 27 IndexNotFound: nothing to drop.
       const code = (err as { code?: number }).code;
-      if (code !== 26 && code !== 27) throw err;
+      if (code === 26 || code === 27) continue;
+      // E.g. a database user without dropIndex: the old index only costs writes, so Harbour
+      // starts anyway and says which index to drop by hand.
+      log?.error({ event: 'superseded_index_drop_failed', collection, index, code });
     }
   }
 }

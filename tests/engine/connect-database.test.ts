@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose, { Schema } from 'mongoose';
-import { connectDatabase, SUPERSEDED_INDEXES } from '../../server/database';
+import type { Connection } from 'mongoose';
+import { connectDatabase, dropSupersededIndexes, SUPERSEDED_INDEXES } from '../../server/database';
 
 jest.setTimeout(60_000);
 
@@ -54,5 +55,20 @@ describe('connectDatabase without MONGODB_URI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('starts anyway when the database refuses the drop, and logs which index to drop by hand', async () => {
+    const refused = Object.assign(new Error('not authorized'), { code: 13 });
+    const connection = {
+      collection: () => ({ dropIndex: () => Promise.reject(refused) }),
+    } as unknown as Connection;
+    const errors: object[] = [];
+    await dropSupersededIndexes(connection, {
+      info: () => undefined,
+      error: (o) => errors.push(o),
+    });
+    expect(errors).toEqual([
+      expect.objectContaining({ event: 'superseded_index_drop_failed', code: 13 }),
+    ]);
   });
 });
