@@ -81,6 +81,19 @@ async function sent(response: ReturnType<typeof postForm>) {
   return res;
 }
 
+/** A post by the world's author, approved by its moderator through the queue's form. */
+async function approvedPost(w: Awaited<ReturnType<typeof world>>, body: string) {
+  await sent(postForm(w.author, w.slug, body));
+  const post = await Post.findOne({ group: w.group._id, body }).lean();
+  const queue = await w.mod.get(`/g/${w.slug}/queue`).expect(200);
+  await w.mod
+    .post(`/g/${w.slug}/queue/${String(post!._id)}/approve`)
+    .type('form')
+    .send({ _csrf: csrfFrom(queue.text), version: '1' })
+    .expect(303);
+  return post!;
+}
+
 describe('the conversation page without JavaScript', () => {
   it('form post → redirect → the pending post is shown to its author only', async () => {
     const w = await world();
@@ -200,21 +213,14 @@ describe('the conversation page without JavaScript', () => {
 
   it('unread counts and marker; reactions work as a plain form on approved posts', async () => {
     const w = await world();
-    await sent(postForm(w.author, w.slug, 'React to me'));
-    const post = await Post.findOne({ group: w.group._id }).lean();
-    const queue = await w.mod.get(`/g/${w.slug}/queue`).expect(200);
-    await w.mod
-      .post(`/g/${w.slug}/queue/${String(post!._id)}/approve`)
-      .type('form')
-      .send({ _csrf: csrfFrom(queue.text), version: '1' })
-      .expect(303);
+    const post = await approvedPost(w, 'React to me');
     const home = await w.other.get('/').expect(200);
     expect(home.text).toContain('1 new');
     const page = await w.other.get(`/g/${w.slug}/conversation`).expect(200);
     expect(page.text).toContain('New since your last visit');
     expect((await w.other.get('/').expect(200)).text).not.toContain('1 new');
     await w.other
-      .post(`/g/${w.slug}/posts/${String(post!._id)}/react`)
+      .post(`/g/${w.slug}/posts/${String(post._id)}/react`)
       .type('form')
       .send({ _csrf: csrfFrom(page.text), kind: 'hug' })
       .expect(303);
@@ -224,14 +230,7 @@ describe('the conversation page without JavaScript', () => {
 
   it("every form on a page carries the session's one 256-bit CSRF token, and another session's is refused", async () => {
     const w = await world();
-    await sent(postForm(w.author, w.slug, 'Tokens, please'));
-    const post = await Post.findOne({ group: w.group._id }).lean();
-    const queue = await w.mod.get(`/g/${w.slug}/queue`).expect(200);
-    await w.mod
-      .post(`/g/${w.slug}/queue/${String(post!._id)}/approve`)
-      .type('form')
-      .send({ _csrf: csrfFrom(queue.text), version: '1' })
-      .expect(303);
+    const post = await approvedPost(w, 'Tokens, please');
     const page = await w.other.get(`/g/${w.slug}/conversation`).expect(200);
     const tokens = [...page.text.matchAll(/name="_csrf" value="([^"]*)"/g)].map((m) => m[1]);
     expect(tokens.length).toBeGreaterThanOrEqual(3); // composer, reactions, reply
@@ -240,7 +239,7 @@ describe('the conversation page without JavaScript', () => {
     const authorPage = await w.author.get(`/g/${w.slug}/conversation`).expect(200);
     expect(csrfFrom(authorPage.text)).not.toBe(csrfFrom(page.text));
     await w.other
-      .post(`/g/${w.slug}/posts/${String(post!._id)}/react`)
+      .post(`/g/${w.slug}/posts/${String(post._id)}/react`)
       .type('form')
       .send({ _csrf: csrfFrom(authorPage.text), kind: 'hug' })
       .expect(403);
