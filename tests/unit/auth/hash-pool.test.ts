@@ -1,15 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { HASH_THREAD_NICE, HashPool } from '../../../server/auth/hash-pool';
 
-/** A thread's nice value (Linux keeps one per thread). */
-function niceOf(tid: string | number): number {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+/** A thread's nice value (Linux keeps one per thread); null for a thread that has just ended. */
+function niceOf(tid: string | number): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  } catch (error) {
+    // Listed, then gone before it was read (a runtime helper thread ending): not ours to count.
+    if ((error as { code?: string }).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
-/** Nice values of this process's threads. */
+/** Nice values of this process's live threads. */
 function threadNiceValues(): number[] {
-  return readdirSync('/proc/self/task').map(niceOf);
+  return readdirSync('/proc/self/task')
+    .map(niceOf)
+    .filter((n): n is number => n !== null);
 }
 
 describe('password hashing threads', () => {
