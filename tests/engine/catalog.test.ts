@@ -73,6 +73,25 @@ describe('catalog commands', () => {
     });
   });
 
+  test('serverStatus opcounters count operations as mongod does', async () => {
+    const db = h.client.db('cat4');
+    const counters = async () =>
+      ((await db.admin().serverStatus()) as Document).opcounters as Record<string, number>;
+    const before = await counters();
+    const c = db.collection('c');
+    await c.insertMany([{ a: 1 }, { a: 2 }, { a: 3 }]);
+    await c.find({ a: { $gt: 0 } }, { batchSize: 1 }).toArray();
+    await c.updateOne({ a: 1 }, { $set: { b: 1 } });
+    await c.deleteMany({ a: 3 });
+    await c.countDocuments({});
+    const after = await counters();
+    const diff = Object.fromEntries(
+      Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]),
+    );
+    // The serverStatus that read `before` is counted as a command too.
+    expect(diff).toEqual({ insert: 3, query: 1, update: 1, delete: 1, getmore: 2, command: 2 });
+  });
+
   test('upserts do not store regex conditions as values', async () => {
     const coll = h.client.db('cat').collection('up');
     await coll.updateOne({ name: /^a/, kind: 'k' }, { $set: { v: 1 } }, { upsert: true });

@@ -43,21 +43,45 @@ export async function connectSeed(uri: string): Promise<void> {
   if (mongoose.connection.readyState !== 1) await mongoose.connect(uri);
 }
 
-/**
- * Documents the database has read to answer queries so far (matched or not): the embedded
- * engine's counter, or mongod's `metrics.queryExecutor.scannedObjects`. A figure per page or per
- * approval that grows with a group's size or history points at a missing index.
- */
-export async function docsExamined(): Promise<number> {
+/** What the database has done so far: see `databaseWork`. */
+export interface DatabaseWork {
+  /**
+   * Documents read to answer queries (matched or not): the embedded engine's counter, or mongod's
+   * `metrics.queryExecutor.scannedObjects`. A figure per page or per approval that grows with a
+   * group's size or history points at a missing index.
+   */
+  docsExamined: number;
+  /**
+   * Operations received (`opcounters`, as mongod counts them): each is a round trip unless the
+   * driver batched several statements. This reading's own serverStatus is not counted.
+   */
+  operations: number;
+}
+
+export async function databaseWork(): Promise<DatabaseWork> {
   const db = mongoose.connection.db;
-  if (!db) return 0;
+  if (!db) return { docsExamined: 0, operations: 0 };
   const status = (await db.admin().command({ serverStatus: 1 })) as {
     engineStats?: { docsExamined?: number };
     metrics?: { queryExecutor?: { scannedObjects?: number } };
+    opcounters?: Record<string, unknown>;
   };
-  return Number(
-    status.engineStats?.docsExamined ?? status.metrics?.queryExecutor?.scannedObjects ?? 0,
-  );
+  const ops = Object.values(status.opcounters ?? {}).reduce<number>((n, v) => n + Number(v), 0);
+  return {
+    docsExamined: Number(
+      status.engineStats?.docsExamined ?? status.metrics?.queryExecutor?.scannedObjects ?? 0,
+    ),
+    operations: Math.max(0, ops - 1),
+  };
+}
+
+/** The work done between two readings. */
+export function workBetween(before: DatabaseWork, after: DatabaseWork): DatabaseWork {
+  return {
+    docsExamined: after.docsExamined - before.docsExamined,
+    // `after`'s own serverStatus was counted before it answered.
+    operations: Math.max(0, after.operations - before.operations - 1),
+  };
 }
 
 export async function disconnectSeed(): Promise<void> {

@@ -10,7 +10,14 @@ import autocannon from 'autocannon';
 import { PROXY_HEADERS, signIn } from '../lib/clients';
 import type { BenchContext } from '../lib/context';
 import { cpuMsOf, startBaseline } from '../lib/procs';
-import { PASSWORD, docsExamined, seedApprovedPosts, seedGroup } from '../lib/seed';
+import {
+  PASSWORD,
+  databaseWork,
+  seedApprovedPosts,
+  seedGroup,
+  workBetween,
+  type DatabaseWork,
+} from '../lib/seed';
 import { row, type Row } from '../lib/stats';
 
 interface Load {
@@ -116,7 +123,7 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
     let cpuStart = { server: 0, engine: 0 };
     const used = { server: 0, engine: 0 };
     // Read at each round's start and end; summed once the load is over.
-    const examinedAt: Array<Promise<number>> = [];
+    const workAt: Array<Promise<DatabaseWork>> = [];
     const { h, b } = await loadInterleaved(
       { harbour: [url, headers], baseline: [`${baseline.baseUrl}/page`, {}] },
       seconds,
@@ -124,7 +131,7 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
       (side, phase) => {
         if (side !== 'harbour') return;
         const now = { server: cpuMsOf(ctx.harbour.pid), engine: cpuMsOf(ctx.harbour.enginePid) };
-        examinedAt.push(docsExamined());
+        workAt.push(databaseWork());
         if (phase === 'start') cpuStart = now;
         else {
           used.server += now.server - cpuStart.server;
@@ -132,9 +139,13 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
         }
       },
     );
-    const marks = await Promise.all(examinedAt);
-    let examined = 0;
-    for (let i = 0; i + 1 < marks.length; i += 2) examined += (marks[i + 1] ?? 0) - (marks[i] ?? 0);
+    const marks = await Promise.all(workAt);
+    const db = { docsExamined: 0, operations: 0 };
+    for (let i = 0; i + 1 < marks.length; i += 2) {
+      const w = workBetween(marks[i] as DatabaseWork, marks[i + 1] as DatabaseWork);
+      db.docsExamined += w.docsExamined;
+      db.operations += w.operations;
+    }
     const requests = Math.max(1, h.rps * seconds);
     const cpu = { server: used.server / requests, engine: used.engine / requests };
     return [
@@ -161,7 +172,12 @@ export async function scenarioA(ctx: BenchContext): Promise<Row[]> {
       row({
         scenario: 'A',
         figure: 'documents the database read per page (50 posts shown)',
-        harbour: examined / requests,
+        harbour: db.docsExamined / requests,
+      }),
+      row({
+        scenario: 'A',
+        figure: 'database operations per page',
+        harbour: db.operations / requests,
       }),
       row({
         scenario: 'A',

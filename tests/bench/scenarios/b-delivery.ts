@@ -7,7 +7,7 @@ import { startCluster } from '../../../server/cluster/cluster';
 import { TEST_PASSWORD_PEPPER } from '../../helpers/deps';
 import { onlineGroup, rawRoom, type BenchContext } from '../lib/context';
 import { pinning, pinSelf } from '../lib/procs';
-import { connectSeed, disconnectSeed, docsExamined } from '../lib/seed';
+import { connectSeed, databaseWork, disconnectSeed, workBetween } from '../lib/seed';
 import { row, summarize, type Row } from '../lib/stats';
 import { harbourApprovals, rawBroadcasts, type ApprovalFigures } from './approvals';
 
@@ -63,9 +63,9 @@ export async function scenarioB(ctx: BenchContext): Promise<Row[]> {
     const online = await onlineGroup(ctx, size);
     // A few rounds first on both sides (compiled code paths, connection pools), not counted.
     await harbourApprovals(online, WARM_UP);
-    const examinedBefore = await docsExamined();
+    const before = await databaseWork();
     const h = await harbourApprovals(online, samples);
-    const examined = (await docsExamined()) - examinedBefore;
+    const db = workBetween(before, await databaseWork());
     online.close();
     const room = await rawRoom(ctx, `b-${size}`, size);
     await rawBroadcasts(room, WARM_UP, h.payload);
@@ -114,7 +114,12 @@ export async function scenarioB(ctx: BenchContext): Promise<Row[]> {
       row({
         scenario: 'B',
         figure: `${label}: documents the database read per submit + approval`,
-        harbour: examined / Math.max(1, h.stored.length),
+        harbour: db.docsExamined / Math.max(1, h.stored.length),
+      }),
+      row({
+        scenario: 'B',
+        figure: `${label}: database operations per submit + approval`,
+        harbour: db.operations / Math.max(1, h.stored.length),
       }),
       row({
         scenario: 'B',

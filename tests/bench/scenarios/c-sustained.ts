@@ -8,7 +8,7 @@
 import type { Socket } from 'socket.io-client';
 import { emitAck, pool } from '../lib/clients';
 import { onlineGroup, rawRoom, type BenchContext, type OnlineGroup } from '../lib/context';
-import { docsExamined, seedPendingPosts } from '../lib/seed';
+import { databaseWork, seedPendingPosts, workBetween } from '../lib/seed';
 import { now, row, sleep, type Row } from '../lib/stats';
 
 const MEMBERS = 20;
@@ -80,7 +80,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
   const refusals = new Map<string, number>();
 
   ctx.log(`C: approving for ${seconds} s`);
-  const examinedBefore = await docsExamined();
+  const before = await databaseWork();
   const start = now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -101,7 +101,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
     ),
   );
   const elapsed = (now() - start) / 1000;
-  const examined = (await docsExamined()) - examinedBefore;
+  const db = workBetween(before, await databaseWork());
   if (refusals.size) ctx.log(`C: refused approvals by code: ${JSON.stringify([...refusals])}`);
   await quiesce(counts, approved);
   const h = tally(counts, approved);
@@ -159,7 +159,12 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
     row({
       scenario: 'C',
       figure: 'documents the database read per approval',
-      harbour: examined / Math.max(1, approvals),
+      harbour: db.docsExamined / Math.max(1, approvals),
+    }),
+    row({
+      scenario: 'C',
+      figure: 'database operations per approval',
+      harbour: db.operations / Math.max(1, approvals),
     }),
     row({
       scenario: 'C',

@@ -34,6 +34,16 @@ export interface EngineStats {
   ttlDeleted: number;
 }
 
+/** mongod's `serverStatus.opcounters`: operations received, by kind (commands not among them: `command`). */
+export interface OpCounters {
+  insert: number;
+  query: number;
+  update: number;
+  delete: number;
+  getmore: number;
+  command: number;
+}
+
 export interface QueryOptions {
   sort?: unknown;
   skip?: number;
@@ -65,6 +75,14 @@ export class Engine {
     collectionScans: 0,
     docsExamined: 0,
     ttlDeleted: 0,
+  };
+  readonly opcounters: OpCounters = {
+    insert: 0,
+    query: 0,
+    update: 0,
+    delete: 0,
+    getmore: 0,
+    command: 0,
   };
   private ttlTimer: NodeJS.Timeout | undefined;
   private ttlRunning = false;
@@ -269,6 +287,7 @@ export class Engine {
     conn: ConnectionInfo = { connectionId: 0 },
   ): Promise<Reply> {
     const name = Object.keys(cmd)[0];
+    this.countOp(name, cmd);
     try {
       if (name === undefined) throw new CommandError(59, 'CommandNotFound', 'no such command: ');
       if (
@@ -292,6 +311,19 @@ export class Engine {
       if (err instanceof CommandError) return err.toReply();
       throw err;
     }
+  }
+
+  /** As mongod counts them: documents inserted, statements of updates and deletes. */
+  private countOp(name: string | undefined, cmd: Doc): void {
+    const n = this.opcounters;
+    const statements = (field: string): number =>
+      Array.isArray(cmd[field]) ? (cmd[field] as unknown[]).length : 0;
+    if (name === 'insert') n.insert += statements('documents');
+    else if (name === 'update') n.update += statements('updates');
+    else if (name === 'delete') n.delete += statements('deletes');
+    else if (name === 'find') n.query += 1;
+    else if (name === 'getMore') n.getmore += 1;
+    else n.command += 1;
   }
 
   // ---- TTL -----------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ export const ADMIN_COMMANDS: Record<string, CommandHandler> = {
       process: 'harbour-embedded',
       uptime: new Double(process.uptime()),
       localTime: engine.now(),
+      opcounters: { ...engine.opcounters },
       engineStats: { ...engine.stats() },
     }),
   listDatabases: (engine, _db, cmd) => {
