@@ -10,6 +10,10 @@ export interface BenchStats {
   kind: 'bench:stats';
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number };
   heapUsed: number;
+  /** Memory outside V8's heap that V8 knows of (Buffers, ArrayBuffers). */
+  external: number;
+  /** V8's heap as reserved from the system (what RSS sees of it), used or not. */
+  heapTotal: number;
   rss: number;
   sockets: number;
 }
@@ -52,6 +56,8 @@ export function attachBenchStats(countSockets: () => number): void {
         maxMs: delayMs(delay.max),
       },
       heapUsed: memory.heapUsed,
+      external: memory.external,
+      heapTotal: memory.heapTotal,
       rss: memory.rss,
       sockets: countSockets(),
     };

@@ -1,9 +1,9 @@
 /**
- * D. Memory per connected member: the server's heap and RSS with none, half and all of `n`
- * signed-in members connected, against the raw Socket.IO server with as many plain clients. The
- * figure per member is what the second half added (one-off costs cancel out); the whole growth
- * from none is printed beside it. Sessions are created before the first reading, so only
- * sockets count.
+ * D. Memory per connected member: the server's heap and RSS with none, then half of `n` signed-in
+ * members connected and on in four steps to all of them, against the raw Socket.IO server with as
+ * many plain clients. The figure per member is the slope of the readings from half to all members
+ * (one-off costs do not change it); the whole growth from none is printed beside it. Sessions are
+ * created before the first reading, so only sockets count.
  *
  * Each side first connects and closes a few sockets, so code compiled for the connection path
  * and one-off caches are in both readings. A reading is taken once a second, each after full
@@ -27,6 +27,8 @@ const MAX_READINGS = 30;
 
 interface Reading {
   heapUsed: number;
+  external: number;
+  heapTotal: number;
   rss: number;
 }
 
@@ -34,13 +36,20 @@ async function settled(proc: Proc): Promise<Reading> {
   const readings: Reading[] = [];
   for (;;) {
     const s = await proc.stats({ gc: true });
-    readings.push({ heapUsed: s.heapUsed, rss: s.rss });
+    readings.push({
+      heapUsed: s.heapUsed,
+      external: s.external,
+      heapTotal: s.heapTotal,
+      rss: s.rss,
+    });
     const last = readings.slice(-WINDOW);
     const rss = last.slice(-3).map((r) => r.rss);
     const still = Math.max(...rss) - Math.min(...rss) <= 0.01 * Math.min(...rss);
     if ((last.length === WINDOW && still) || readings.length >= MAX_READINGS) {
       return {
         heapUsed: Math.min(...last.map((r) => r.heapUsed)),
+        external: Math.min(...last.map((r) => r.external)),
+        heapTotal: Math.min(...last.map((r) => r.heapTotal)),
         rss: Math.min(...last.map((r) => r.rss)),
       };
     }
@@ -58,44 +67,90 @@ async function closeAll(proc: Proc, sockets: Socket[], remaining = 0): Promise<v
   }
 }
 
+/** Steps from half to all members: each adds a quarter of the second half. */
+const STEPS = 4;
+
+/** Member counts at which the memory is read: half, then STEPS even steps up to `n`. */
+function checkpoints(n: number): number[] {
+  const half = Math.floor(n / 2);
+  const steps = Math.max(1, Math.min(STEPS, n - half));
+  return Array.from({ length: steps + 1 }, (_, i) => half + Math.round(((n - half) * i) / steps));
+}
+
+/**
+ * Bytes per member as KB: the least-squares slope of the readings against the member count. A
+ * difference of two readings moved with where each fell in V8's and the allocator's page
+ * reservations (RSS per member 0.98–1.91 × over a day of runs); a slope over several readings
+ * is less at the mercy of one of them.
+ */
+function slopeKb(counts: number[], values: number[]): number {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mx = mean(counts);
+  const my = mean(values);
+  let num = 0;
+  let den = 0;
+  counts.forEach((x, i) => {
+    num += (x - mx) * ((values[i] as number) - my);
+    den += (x - mx) ** 2;
+  });
+  return den ? num / den / 1024 : 0;
+}
+
 export async function scenarioD(ctx: BenchContext): Promise<Row[]> {
   const n = ctx.sizes.memoryMembers;
-  const half = Math.floor(n / 2);
+  const counts = checkpoints(n);
+  const half = counts[0] as number;
   const warm = Math.min(WARM_UP_SOCKETS, n);
   ctx.log(`D: ${n} members: seeding, signing in`);
   const { memberSessions } = await signedInGroup(ctx, n);
   const connectAll = (sessions: typeof memberSessions) => pool(sessions, 20, (s) => connect(s));
   await closeAll(ctx.harbour, await connectAll(memberSessions.slice(0, warm)));
   const h0 = await settled(ctx.harbour);
-  const first = await connectAll(memberSessions.slice(0, half));
-  const hHalf = await settled(ctx.harbour);
-  const second = await connectAll(memberSessions.slice(half));
-  const hAll = await settled(ctx.harbour);
-  await closeAll(ctx.harbour, [...first, ...second]);
+  const hReadings: Reading[] = [];
+  const open: Socket[] = [];
+  let connected = 0;
+  for (const count of counts) {
+    open.push(...(await connectAll(memberSessions.slice(connected, count))));
+    connected = count;
+    hReadings.push(await settled(ctx.harbour));
+  }
+  await closeAll(ctx.harbour, open);
 
   const warmRoom = await rawRoom(ctx, 'd', warm);
   await closeAll(ctx.raw, [warmRoom.trigger, ...warmRoom.members]);
   const r0 = await settled(ctx.raw);
-  const roomHalf = await rawRoom(ctx, 'd1', half);
-  const rHalf = await settled(ctx.raw);
-  const roomRest = await rawRoom(ctx, 'd2', n - half);
-  const rAll = await settled(ctx.raw);
-  roomHalf.close();
-  roomRest.close();
+  const rReadings: Reading[] = [];
+  const rooms: Array<{ close(): void }> = [];
+  connected = 0;
+  for (const [i, count] of counts.entries()) {
+    // Each room has a trigger socket too: counted as a member here.
+    rooms.push(await rawRoom(ctx, `d${i}`, Math.max(0, count - connected - 1)));
+    connected = count;
+    rReadings.push(await settled(ctx.raw));
+  }
+  rooms.forEach((r) => r.close());
 
-  // Per member: what the second half of the members added. Whatever the process takes once,
-  // as soon as some members are online (V8's young generation grows to its full size once the
-  // session sweep runs every few seconds: ~30 MB whatever the number of members), is in both
-  // the half and the full reading and cancels out; the whole growth is printed too.
-  const perMember = (a: number, b: number, count: number) => (a - b) / count / 1024;
-  const heapH = perMember(hAll.heapUsed, hHalf.heapUsed, n - half);
-  const heapR = perMember(rAll.heapUsed, rHalf.heapUsed, n - half);
-  const rssH = perMember(hAll.rss, hHalf.rss, n - half);
-  const rssR = perMember(rAll.rss, rHalf.rss, n - half);
+  // Per member: the slope from half to all members. Whatever the process takes once, as soon
+  // as some members are online (V8's young generation grows to its full size once the session
+  // sweep runs every few seconds: ~30 MB whatever the number of members), is in every reading
+  // and does not change the slope; the whole growth from none is printed too.
+  const per = (readings: Reading[], key: keyof Reading) =>
+    slopeKb(
+      counts,
+      readings.map((r) => r[key]),
+    );
+  const hAll = hReadings[hReadings.length - 1] as Reading;
+  const rAll = rReadings[rReadings.length - 1] as Reading;
+  const whole = (a: number, b: number) => (a - b) / n / 1024;
+  const heapH = per(hReadings, 'heapUsed');
+  const heapR = per(rReadings, 'heapUsed');
+  const rssH = per(hReadings, 'rss');
+  const rssR = per(rReadings, 'rss');
+  const range = `${half} → ${n}, ${counts.length} readings`;
   return [
     row({
       scenario: 'D',
-      figure: `heap KB per connected member (${half} → ${n})`,
+      figure: `heap KB per connected member (${range})`,
       harbour: heapH,
       baseline: heapR,
       target: 'ratio ≤ 1.5',
@@ -103,7 +158,7 @@ export async function scenarioD(ctx: BenchContext): Promise<Row[]> {
     }),
     row({
       scenario: 'D',
-      figure: `RSS KB per connected member (${half} → ${n})`,
+      figure: `RSS KB per connected member (${range})`,
       harbour: rssH,
       baseline: rssR,
       target: 'ratio ≤ 1.5',
@@ -111,15 +166,27 @@ export async function scenarioD(ctx: BenchContext): Promise<Row[]> {
     }),
     row({
       scenario: 'D',
+      figure: `heap reserved by V8 KB per connected member (${range})`,
+      harbour: per(hReadings, 'heapTotal'),
+      baseline: per(rReadings, 'heapTotal'),
+    }),
+    row({
+      scenario: 'D',
+      figure: `external (Buffer) KB per connected member (${range})`,
+      harbour: per(hReadings, 'external'),
+      baseline: per(rReadings, 'external'),
+    }),
+    row({
+      scenario: 'D',
       figure: `heap KB per member, whole growth (0 → ${n})`,
-      harbour: perMember(hAll.heapUsed, h0.heapUsed, n),
-      baseline: perMember(rAll.heapUsed, r0.heapUsed, n),
+      harbour: whole(hAll.heapUsed, h0.heapUsed),
+      baseline: whole(rAll.heapUsed, r0.heapUsed),
     }),
     row({
       scenario: 'D',
       figure: `RSS KB per member, whole growth incl. one-off (0 → ${n})`,
-      harbour: perMember(hAll.rss, h0.rss, n),
-      baseline: perMember(rAll.rss, r0.rss, n),
+      harbour: whole(hAll.rss, h0.rss),
+      baseline: whole(rAll.rss, r0.rss),
     }),
   ];
 }
