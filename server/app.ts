@@ -12,6 +12,7 @@ import { sessionGuard } from './http/middleware/auth';
 import { viewLocals } from './http/middleware/locals';
 import { bannerLocals } from './http/middleware/banners';
 import { createRateLimiters } from './http/middleware/rate-limit';
+import { readAdmission } from './http/middleware/admission';
 import { requestLog } from './http/middleware/request-log';
 import {
   cspNonce,
@@ -33,8 +34,8 @@ const BODY_LIMIT = '100kb';
 
 /**
  * The Express app, without listening: `main.ts` serves it, tests drive it with supertest.
- * Order: request log → security headers → health → static → body → session/passport → locals →
- * same-origin + CSRF → routes → 404 → errors. Needs an open mongoose connection (sessions).
+ * Order: request log → security headers → health → static → read admission → body →
+ * session/passport → locals → same-origin + CSRF → routes → 404 → errors. Needs an open mongoose connection (sessions).
  */
 export interface AppOptions {
   /** More readiness checks for /readyz beside the database (e.g. `redis` with REDIS_URL). */
@@ -120,6 +121,8 @@ export function createApp(deps: Deps, services: Services, options: AppOptions = 
     );
   }
 
+  // Health checks and files above never wait; everything below is the real work of a request.
+  app.use(readAdmission(config.readConcurrency));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 200 }));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(rejectDeepJson);

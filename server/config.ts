@@ -63,6 +63,8 @@ const envSchema = z.object({
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86400).default(60),
   /** On SIGTERM: how long to keep serving (readyz 503, connections closing) before closing. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(5000).default(1000),
+  /** Reads (GET, HEAD) one instance works on at once; more wait their turn (see admission.ts). */
+  READ_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(24),
   /** The site's time zone: site-wide banners are entered and shown in it. */
   SITE_TIME_ZONE: z
     .string()
@@ -106,6 +108,7 @@ export interface Config {
   exportKeepDays: number;
   schedulerIntervalMs: number;
   shutdownDrainMs: number;
+  readConcurrency: number;
   siteTimeZone: string;
 }
 
@@ -169,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportKeepDays: e.EXPORT_KEEP_DAYS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_SECONDS * 1000,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    readConcurrency: e.READ_CONCURRENCY,
     siteTimeZone: e.SITE_TIME_ZONE,
   };
 }

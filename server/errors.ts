@@ -96,6 +96,15 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** This instance has more requests waiting than it takes on; the client should come back soon. */
+export class BusyError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('unavailable', 503, message, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }

@@ -1,6 +1,13 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, isAppError, NotFoundError, RateLimitedError, ValidationError } from '../errors';
+import {
+  AppError,
+  BusyError,
+  isAppError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../errors';
 import { en } from '../i18n/en';
 
 /** Errors thrown by libraries (body parser, csrf-sync) turned into our typed errors. */
@@ -19,7 +26,7 @@ function fromLibrary(error: unknown): AppError | null {
 
 function pageTitle(status: number): string {
   if (status === 404) return en.pages.notFoundTitle;
-  if (status === 429) return en.pages.tooManyTitle;
+  if (status === 429 || status === 503) return en.pages.tooManyTitle;
   if (status === 403 || status === 401) return en.pages.forbiddenTitle;
   if (status >= 400 && status < 500) return en.pages.badRequestTitle;
   return en.pages.errorTitle;
@@ -56,7 +63,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    if (appError instanceof RateLimitedError) {
+    if (appError instanceof RateLimitedError || appError instanceof BusyError) {
       res.setHeader('Retry-After', String(appError.retryAfterSeconds));
     }
     res.status(appError.status);

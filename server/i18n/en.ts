@@ -35,6 +35,7 @@ export const en = {
     validation: 'Please check what you entered.',
     secondFactorRequired: 'Please finish signing in with your code first.',
     sameOrigin: 'This request came from another website and was refused.',
+    busy: 'Harbour is very busy just now. Please try again in a few seconds.',
   },
   ui: {
     groupMenu: (group: string) => `${group}: group menu`,

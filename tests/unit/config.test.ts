@@ -25,6 +25,13 @@ describe('configuration', () => {
     expect(config.secureCookies).toBe(false);
     expect(config.bcryptCost).toBe(4);
     expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(config.readConcurrency).toBe(24);
+  });
+
+  it('takes a number of reads worked on at once, from 1', () => {
+    expect(loadConfig({ NODE_ENV: 'test', READ_CONCURRENCY: '8' }).readConcurrency).toBe(8);
+    expect(configError({ NODE_ENV: 'test', READ_CONCURRENCY: '0' })).toMatch(/READ_CONCURRENCY/);
+    expect(configError({ NODE_ENV: 'test', READ_CONCURRENCY: 'many' })).toMatch(/READ_CONCURRENCY/);
   });
 
   it('uses bcrypt cost 12 in production', () => {
