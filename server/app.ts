@@ -35,7 +35,8 @@ const BODY_LIMIT = '100kb';
 /**
  * The Express app, without listening: `main.ts` serves it, tests drive it with supertest.
  * Order: request log → security headers → health → static → read admission → body →
- * session/passport → locals → same-origin + CSRF → routes → 404 → errors. Needs an open mongoose connection (sessions).
+ * session/passport → locals → same-origin + CSRF → routes → 404 → errors. Needs an open
+ * mongoose connection (sessions).
  */
 export interface AppOptions {
   /** More readiness checks for /readyz beside the database (e.g. `redis` with REDIS_URL). */
