@@ -34,7 +34,7 @@ export interface EngineStats {
   ttlDeleted: number;
 }
 
-/** mongod's `serverStatus.opcounters`: operations received, by kind (any other command: `command`). */
+/** mongod's `serverStatus.opcounters`: operations received, by kind (other commands: `command`). */
 export interface OpCounters {
   insert: number;
   query: number;
