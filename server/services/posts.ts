@@ -166,14 +166,33 @@ export function nudgesFor(findings: readonly Finding[]): string[] {
 }
 
 /** Display names for ids; erased accounts read as "Former member". */
+/** A post as every member sees it, and its author, so that each viewer's `mine` can be set. */
+interface SharedPostView {
+  authorId: string;
+  view: MemberPostView;
+}
+
 /**
- * One page of a group's published threads (newest activity last) and their replies. It is the
- * same for every member, so when many open the group at once it is read once (batched.ts).
+ * One page of a group's published threads (newest activity last) and their replies, with the
+ * members' view of each post. It is the same for every member, so when many open the group at
+ * once it is read and presented once (batched.ts); only `mine` differs by viewer.
  */
 const threadPage = coalesced(
-  (groupId: Types.ObjectId, topic: string | null, before: string | null, limit: number) =>
-    `${String(groupId)}|${topic ?? ''}|${before ?? ''}|${limit}`,
-  async (groupId: Types.ObjectId, topic: string | null, before: string | null, limit: number) => {
+  (
+    groupId: Types.ObjectId,
+    topic: string | null,
+    before: string | null,
+    limit: number,
+    _topics?: ReadonlyMap<string, string>,
+  ) => `${String(groupId)}|${topic ?? ''}|${before ?? ''}|${limit}`,
+  async (
+    groupId: Types.ObjectId,
+    topic: string | null,
+    before: string | null,
+    limit: number,
+    // The group's topic names: the same for everyone asking about this group at this moment.
+    topics?: ReadonlyMap<string, string>,
+  ) => {
     const extra: Record<string, unknown> = { parent: null };
     // Threads are filtered by their first post's topic; replies follow their thread.
     if (topic) extra.topic = topic;
@@ -200,9 +219,19 @@ const threadPage = coalesced(
           .limit(REPLIES_PER_THREAD * ids.length)
           .lean<PostDoc[]>()
       : [];
-    return { page, replies, more };
+    const authors = await displayNames([...page, ...replies].map((p) => String(p.author)));
+    const shared = (p: PostDoc): SharedPostView => ({
+      authorId: String(p.author),
+      view: presentMemberPost(p, authors, null, topics),
+    });
+    return { page, more, pageViews: page.map(shared), replyViews: replies.map(shared) };
   },
 );
+
+/** The shared view, or a copy marked as the viewer's own. */
+function viewFor(shared: SharedPostView, viewerId: string): MemberPostView {
+  return shared.authorId === viewerId ? { ...shared.view, mine: true } : shared.view;
+}
 
 type Ask = { group: Types.ObjectId; author: Types.ObjectId };
 
@@ -221,21 +250,19 @@ const ownUnpublished = batched(async (asks: Ask[]) => {
 });
 
 /** A member's own reactions to these posts (batched.ts). */
-const reactionsBy = batched(
-  async (asks: Array<{ user: Types.ObjectId; posts: Types.ObjectId[] }>) => {
-    const found = await Reaction.find({
-      user: trusted({ $in: uniqueBy(asks.map((a) => a.user)) }),
-      post: trusted({ $in: uniqueBy(asks.flatMap((a) => a.posts)) }),
-    })
-      .select({ user: 1, post: 1, kind: 1 })
-      .lean();
-    const byUser = groupBy(found, (r) => String(r.user));
-    return asks.map((a) => {
-      const posts = new Set(a.posts.map(String));
-      return (byUser.get(String(a.user)) ?? []).filter((r) => posts.has(String(r.post)));
-    });
-  },
-);
+const reactionsBy = batched(async (asks: Array<{ user: Types.ObjectId; posts: string[] }>) => {
+  const found = await Reaction.find({
+    user: trusted({ $in: uniqueBy(asks.map((a) => a.user)) }),
+    post: trusted({ $in: [...new Set(asks.flatMap((a) => a.posts))].map(oid) }),
+  })
+    .select({ user: 1, post: 1, kind: 1 })
+    .lean();
+  const byUser = groupBy(found, (r) => String(r.user));
+  return asks.map((a) => {
+    const posts = new Set(a.posts);
+    return (byUser.get(String(a.user)) ?? []).filter((r) => posts.has(String(r.post)));
+  });
+});
 
 /** Display names by user id; concurrent asks share one query (batched.ts). */
 export async function displayNames(ids: Iterable<string>): Promise<Map<string, string>> {
@@ -594,34 +621,34 @@ export function createPostService(deps: Deps) {
       // Settled later; a failure must not go unhandled while the threads load.
       wait.catch(() => undefined);
       ownLoad.catch(() => undefined);
-      const { page, replies, more } = await threadPage(
+      const { page, more, pageViews, replyViews } = await threadPage(
         group._id,
         filter?.topicId ?? null,
         input.before ?? null,
         limit,
+        names,
       );
       const ids = page.map((p) => p._id);
-      const [own, authors, reactions] = await Promise.all([
+      const [own, reactions] = await Promise.all([
         ownLoad,
-        displayNames([...page, ...replies].map((p) => String(p.author))),
-        reactionsBy({ user: actor.userId, posts: [...ids, ...replies.map((r) => r._id)] }),
+        reactionsBy({
+          user: actor.userId,
+          posts: [...pageViews, ...replyViews].map((p) => p.view.id),
+        }),
       ]);
       const viewerId = String(actor.userId);
       const rules = ruleLabels(group);
       const ownViews = own.map((p) => presentOwnPost(p, rules, names));
       // Replies by thread, in one pass (not every reply compared with every thread).
       const repliesOf = groupBy(
-        replies.map((r) => presentMemberPost(r, authors, viewerId, names)),
+        replyViews.map((r) => viewFor(r, viewerId)),
         (r) => r.parentId ?? '',
       );
-      const threads: ThreadView[] = page.map((p) => {
-        const id = String(p._id);
-        return {
-          post: presentMemberPost(p, authors, viewerId, names),
-          replies: repliesOf.get(id) ?? [],
-          ownReplies: ownViews.filter((o) => o.parentId === id),
-        };
-      });
+      const threads: ThreadView[] = pageViews.map((p) => ({
+        post: viewFor(p, viewerId),
+        replies: repliesOf.get(p.view.id) ?? [],
+        ownReplies: ownViews.filter((o) => o.parentId === p.view.id),
+      }));
       const myReactions: Record<string, ReactionKind[]> = {};
       for (const r of reactions) (myReactions[String(r.post)] ??= []).push(r.kind);
       const oldest = page[0];

@@ -150,4 +150,20 @@ describe('decisions and pages at the same moment', () => {
       [],
     ]);
   });
+  it('members opening the same group at the same moment each see only their own post marked as theirs', async () => {
+    const g = await groupWithQueue(1);
+    await services.reviews.approvePost(actorFor(g.moderator), g.queue[0]!);
+    const other = await createUser();
+    await addMember(other, g.group);
+    // The page is read and presented once for everyone asking together; `mine` is per viewer.
+    const [authorsPage, othersPage] = await Promise.all([
+      services.posts.listConversation(actorFor(g.author), { group: g.group.slug }),
+      services.posts.listConversation(actorFor(other), { group: g.group.slug }),
+    ]);
+    expect(authorsPage.threads.map((t) => t.post.mine)).toEqual([true]);
+    expect(othersPage.threads.map((t) => t.post.mine)).toEqual([false]);
+    expect(othersPage.threads[0]!.post.authorName).toBe(g.author.displayName);
+    const later = await services.posts.listConversation(actorFor(other), { group: g.group.slug });
+    expect(later.threads.map((t) => t.post.mine)).toEqual([false]);
+  });
 });
