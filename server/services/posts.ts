@@ -165,7 +165,6 @@ export function nudgesFor(findings: readonly Finding[]): string[] {
   return kinds.map((k) => en.posts.nudges[k]);
 }
 
-/** Display names for ids; erased accounts read as "Former member". */
 /** A post as every member sees it, and its author, so that each viewer's `mine` can be set. */
 interface SharedPostView {
   authorId: string;

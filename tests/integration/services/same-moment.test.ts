@@ -150,6 +150,7 @@ describe('decisions and pages at the same moment', () => {
       [],
     ]);
   });
+
   it('members opening the same group at the same moment each see only their own post marked as theirs', async () => {
     const g = await groupWithQueue(1);
     await services.reviews.approvePost(actorFor(g.moderator), g.queue[0]!);
