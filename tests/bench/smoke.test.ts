@@ -45,6 +45,11 @@ test('approvals reach every member exactly once (B, C, E), as in the raw baselin
   // Sustained run: something was approved and delivered, nothing refused.
   expect(figure('C', /approvals\/s/)[0]?.harbour).toBeGreaterThan(0);
   expect(figure('C', /refused/)[0]?.harbour).toBe(0);
+  // Its cost per approval is read from both processes, beside the raw server's per broadcast.
+  const cpu = figure('C', /CPU ms per approval: app server/)[0];
+  expect(cpu?.harbour).toBeGreaterThan(0);
+  expect(cpu?.baseline).toBeGreaterThan(0);
+  expect(figure('C', /CPU ms per approval: embedded engine/)[0]?.harbour).toBeGreaterThan(0);
 });
 
 test('sign-ins during load all succeed', () => {

@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { emitAck, pool } from '../lib/clients';
+import { cpuMsOf } from '../lib/procs';
 import { onlineGroup, rawRoom, type BenchContext, type OnlineGroup } from '../lib/context';
 import { databaseWork, seedPendingPosts, workBetween } from '../lib/seed';
 import { now, row, sleep, type Row } from '../lib/stats';
@@ -81,6 +82,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
 
   ctx.log(`C: approving for ${seconds} s`);
   const before = await databaseWork();
+  const cpuBefore = { server: cpuMsOf(ctx.harbour.pid), engine: cpuMsOf(ctx.harbour.enginePid) };
   const start = now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -101,6 +103,11 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
     ),
   );
   const elapsed = (now() - start) / 1000;
+  // CPU per approval is what the machine's speed cannot hide: the rate moves with it, this less.
+  const cpuUsed = {
+    server: cpuMsOf(ctx.harbour.pid) - cpuBefore.server,
+    engine: cpuMsOf(ctx.harbour.enginePid) - cpuBefore.engine,
+  };
   const db = workBetween(before, await databaseWork());
   if (refusals.size) ctx.log(`C: refused approvals by code: ${JSON.stringify([...refusals])}`);
   await quiesce(counts, approved);
@@ -118,6 +125,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
   const rawCounts = rooms.map((r) => count(r.members));
   const sent = rooms.map(() => new Set<string>());
   const payload = { groupId: 'g', body: 'Pending bench post: a short note about the day.' };
+  const rawCpuBefore = cpuMsOf(ctx.raw.pid);
   const rawStart = now();
   const rawEnd = rawStart + rawSeconds * 1000;
   let serial = 0;
@@ -135,9 +143,11 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
     ),
   );
   const rawElapsed = (now() - rawStart) / 1000;
+  const rawCpu = cpuMsOf(ctx.raw.pid) - rawCpuBefore;
   await quiesce(rawCounts, sent);
   const r = tally(rawCounts, sent);
-  const rawRate = sent.reduce((n, s) => n + s.size, 0) / rawElapsed;
+  const rawSent = sent.reduce((n, s) => n + s.size, 0);
+  const rawRate = rawSent / rawElapsed;
   rooms.forEach((room) => room.close());
 
   const rate = approvals / elapsed;
@@ -155,6 +165,17 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
       figure: 'deliveries/s counted by clients',
       harbour: h.delivered / elapsed,
       baseline: r.delivered / rawElapsed,
+    }),
+    row({
+      scenario: 'C',
+      figure: 'CPU ms per approval: app server (raw: per broadcast)',
+      harbour: cpuUsed.server / Math.max(1, approvals),
+      baseline: rawCpu / Math.max(1, rawSent),
+    }),
+    row({
+      scenario: 'C',
+      figure: 'CPU ms per approval: embedded engine',
+      harbour: cpuUsed.engine / Math.max(1, approvals),
     }),
     row({
       scenario: 'C',
