@@ -103,7 +103,7 @@ export async function scenarioC(ctx: BenchContext): Promise<Row[]> {
     ),
   );
   const elapsed = (now() - start) / 1000;
-  // CPU per approval is what the machine's speed cannot hide: the rate moves with it, this less.
+  // CPU per approval moves less than the rate with how busy the shared machine is.
   const cpuUsed = {
     server: cpuMsOf(ctx.harbour.pid) - cpuBefore.server,
     engine: cpuMsOf(ctx.harbour.enginePid) - cpuBefore.engine,
